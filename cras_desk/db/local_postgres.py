@@ -1,0 +1,75 @@
+"""A throwaway PostgreSQL server for tests, benchmarks and demos (pgserver, from the test extra).
+
+Set CRAS_PG_URL to a server of your own (e.g. postgresql+psycopg://user:pw@host/db) to use it
+instead; the databases made here are created and dropped beside the one that URL names.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL, make_url
+
+
+class PostgresServer:
+    """Owns a server (or borrows one named by CRAS_PG_URL) and makes databases on it."""
+
+    def __init__(self, base_url: URL, handle: object | None = None) -> None:
+        self.base_url = base_url
+        self._handle = handle  # keeps pgserver's server alive as long as we are
+
+    @classmethod
+    def start(cls, data_dir: Path | None = None) -> PostgresServer:
+        env_url = os.environ.get("CRAS_PG_URL")
+        if env_url:
+            return cls(make_url(env_url).set(drivername="postgresql+psycopg"))
+        import pgserver  # imported here: only tests and benchmarks need it
+
+        data_dir = data_dir or Path(tempfile.mkdtemp(prefix="cras-pg-"))
+        server = pgserver.get_server(str(data_dir), cleanup_mode="stop")
+        raw = make_url(server.get_uri())
+        url = raw.set(drivername="postgresql+psycopg")
+        return cls(url, server)
+
+    def _admin(self):
+        return create_engine(self.base_url, isolation_level="AUTOCOMMIT")
+
+    def create_database(self, name: str | None = None, template: str | None = None) -> URL:
+        name = name or f"cras_{uuid.uuid4().hex[:12]}"
+        engine = self._admin()
+        with engine.connect() as conn:
+            quoted = conn.dialect.identifier_preparer.quote(name)
+            clause = f" TEMPLATE {conn.dialect.identifier_preparer.quote(template)}" if template else ""
+            conn.exec_driver_sql(f"CREATE DATABASE {quoted}{clause}")
+        engine.dispose()
+        return self.base_url.set(database=name)
+
+    def drop_database(self, name: str) -> None:
+        engine = self._admin()
+        with engine.connect() as conn:
+            quoted = conn.dialect.identifier_preparer.quote(name)
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        engine.dispose()
+
+    def version(self) -> str:
+        engine = self._admin()
+        with engine.connect() as conn:
+            version = str(conn.execute(text("SHOW server_version")).scalar_one())
+        engine.dispose()
+        return version
+
+
+@contextmanager
+def throwaway_database(server: PostgresServer | None = None) -> Iterator[URL]:
+    server = server or PostgresServer.start()
+    url = server.create_database()
+    try:
+        yield url
+    finally:
+        server.drop_database(str(url.database))

@@ -1,0 +1,1 @@
+"""Pure-Python rules of the service: no Qt, no database."""

@@ -1,0 +1,114 @@
+"""NHS number rules: 10 digits, modulus 11 check digit, shown 3-3-4.
+
+Advisors type numbers read out over the phone, so input is forgiving about spacing and
+hyphens but strict about the digits: a wrong digit would attach a call to the wrong patient.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+from stdnum.gb import nhs as _stdnum_nhs
+
+from cras_desk.domain.errors import InvalidNhsNumber
+
+# Numbers beginning 999 are never issued to patients; demo and test data must use them so a
+# screenshot or a leaked demo database can never identify anybody.
+TEST_RANGE_PREFIX = "999"
+
+_WEIGHTS = range(10, 1, -1)  # applied to digits 1..9 in order
+
+
+def _compact(text: str) -> str:
+    # stdnum also folds Unicode dashes and full-width digits (pasted from e-mails and PDFs)
+    # to ASCII before removing separators.
+    return _stdnum_nhs.compact(text)
+
+
+def _is_ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+def check_digit(first9: str) -> int | None:
+    """The check digit the first nine digits demand, or None if no tenth digit can be valid.
+
+    About 1 in 11 nine-digit stems give a remainder of 10; such numbers are never issued.
+    """
+    if len(first9) != 9 or not _is_ascii_digits(first9):
+        raise InvalidNhsNumber(f"Expected the first 9 digits of an NHS number, got {first9!r}.")
+    total = sum(weight * int(digit) for weight, digit in zip(_WEIGHTS, first9, strict=True))
+    check = (11 - total % 11) % 11
+    return None if check == 10 else check
+
+
+def normalise(text: str) -> str:
+    """The 10 digits of a valid NHS number, or InvalidNhsNumber saying what is wrong."""
+    shown = text.strip()
+    digits = _compact(text)
+    if not digits:
+        raise InvalidNhsNumber("Enter the patient's NHS number (10 digits).")
+    if not _is_ascii_digits(digits):
+        raise InvalidNhsNumber(f"NHS number may contain only digits and spaces, not {shown!r}.")
+    if len(digits) != 10:
+        raise InvalidNhsNumber(f"NHS number must have 10 digits; {shown!r} has {len(digits)}.")
+    if check_digit(digits[:9]) != int(digits[9]):
+        raise InvalidNhsNumber(
+            f"NHS number {format_334(digits)} fails its check digit: please read it back to the patient."
+        )
+    return digits
+
+
+def is_valid(text: str) -> bool:
+    try:
+        normalise(text)
+    except InvalidNhsNumber:
+        return False
+    return True
+
+
+def format_334(number: str) -> str:
+    """Display form "943 476 5919", the grouping patients see on their letters.
+
+    Formats any 10 digits without checking the check digit, so an error message can show
+    the mistyped number the way the patient reads it.
+    """
+    digits = _compact(number)
+    if len(digits) != 10 or not _is_ascii_digits(digits):
+        raise InvalidNhsNumber(f"NHS number must have 10 digits, got {number!r}.")
+    return f"{digits[:3]} {digits[3:6]} {digits[6:]}"
+
+
+def is_test_number(number: str) -> bool:
+    """True for a valid number in the reserved 999 test range."""
+    return is_valid(number) and _compact(number).startswith(TEST_RANGE_PREFIX)
+
+
+def make_test_number(rng: random.Random) -> str:
+    """One random valid NHS number from the reserved 999 test range."""
+    while True:
+        stem = f"{TEST_RANGE_PREFIX}{rng.randrange(1_000_000):06d}"
+        check = check_digit(stem)
+        if check is not None:
+            return f"{stem}{check}"
+
+
+def iter_test_numbers(rng: random.Random) -> Iterator[str]:
+    """Distinct valid test-range numbers in random order, for seeding patients.
+
+    Demo data needs unique NHS numbers (the database enforces it), so this never repeats;
+    it stops after the roughly 909,000 valid numbers of the range are used up. Not named
+    test_* so pytest does not mistake it for a test when imported into a test module.
+    """
+    # An affine map n -> (a*n + b) mod 10**6 with a coprime to 10**6 visits every stem once:
+    # distinct without shuffling a million-item list up front (which takes most of a second).
+    size = 1_000_000
+    a = rng.randrange(1, size)
+    while a % 2 == 0 or a % 5 == 0:
+        a = rng.randrange(1, size)
+    b = rng.randrange(size)
+    for n in range(size):
+        stem = f"{TEST_RANGE_PREFIX}{(a * n + b) % size:06d}"
+        check = check_digit(stem)
+        if check is not None:
+            yield f"{stem}{check}"

@@ -1,0 +1,75 @@
+"""The audit trail: every view and change of a patient's record, appended in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from cras_desk.db.engine import Database
+from cras_desk.db.models import AuditEvent, User
+from cras_desk.domain.enums import Role
+from cras_desk.services.actor import Actor
+
+
+def record(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    patient_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    session.execute(
+        insert(AuditEvent).values(
+            user_id=actor.user_id if actor else None,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            patient_id=patient_id,
+            detail=detail,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: datetime
+    username: str | None
+    action: str
+    entity: str
+    entity_id: int | None
+    patient_id: int | None
+    detail: dict[str, Any] | None
+
+
+class AuditService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def trail(
+        self, actor: Actor, *, patient_id: int | None = None, user_id: int | None = None, limit: int = 200
+    ) -> list[AuditRow]:
+        """Newest first. Reading the trail is itself audited."""
+        actor.require(Role.TEAM_LEAD, Role.ADMIN, action="read the audit trail")
+        query = (
+            select(AuditEvent, User.username)
+            .outerjoin(User, User.id == AuditEvent.user_id)
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+        if patient_id is not None:
+            query = query.where(AuditEvent.patient_id == patient_id)
+        if user_id is not None:
+            query = query.where(AuditEvent.user_id == user_id)
+        with self.db.write() as s:
+            rows = [
+                AuditRow(e.at, name, e.action, e.entity, e.entity_id, e.patient_id, e.detail)
+                for e, name in s.execute(query)
+            ]
+            record(s, actor, "view_audit", "audit", None, patient_id, {"user_id": user_id})
+        return rows

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from cras_desk.db.engine import Database
+from cras_desk.db.migrate import head_revision, is_current
+from cras_desk.db.models import AuditEvent, Base, Change
+
+
+def test_migrations_make_every_model_table(db: Database) -> None:
+    tables = set(inspect(db.engine).get_table_names())
+    assert set(Base.metadata.tables) <= tables
+    assert "alembic_version" in tables
+    assert is_current(db.engine)
+    assert head_revision() == "0001"
+
+
+def test_audit_events_are_append_only(db: Database) -> None:
+    with db.write() as s:
+        s.add(AuditEvent(action="view", entity="patient", entity_id=1, patient_id=1))
+    with pytest.raises(DBAPIError, match="append-only"), db.write() as s:
+        s.execute(text("UPDATE audit_events SET action = 'tampered'"))
+    with pytest.raises(DBAPIError, match="append-only"), db.write() as s:
+        s.execute(text("DELETE FROM audit_events"))
+    with db.read() as s:
+        assert s.scalars(select(AuditEvent.action)).all() == ["view"]
+
+
+def test_utc_datetimes_round_trip_aware(db: Database) -> None:
+    moment = datetime(2026, 3, 29, 1, 30, tzinfo=UTC) + timedelta(microseconds=5)
+    with db.write() as s:
+        s.add(Change(entity="x", entity_id=1, op="insert", at=moment))
+    with db.read() as s:
+        back = s.scalars(select(Change.at)).one()
+    assert back == moment
+    assert back.tzinfo is not None
+
+
+def test_enum_values_are_checked_by_database(db: Database) -> None:
+    with pytest.raises(IntegrityError), db.write() as s:
+        s.execute(
+            text(
+                "INSERT INTO users (username, full_name, role, password_hash, active, created_at) "
+                "VALUES ('x', 'X', 'wizard', 'h', true, :t)"
+            ),
+            {"t": datetime(2026, 1, 1)},
+        )
+    with db.read() as s:
+        assert s.execute(text("SELECT count(*) FROM users")).scalar_one() == 0
