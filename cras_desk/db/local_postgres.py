@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 
@@ -37,7 +37,7 @@ class PostgresServer:
         url = raw.set(drivername="postgresql+psycopg")
         return cls(url, server)
 
-    def _admin(self):
+    def _admin(self) -> Engine:
         return create_engine(self.base_url, isolation_level="AUTOCOMMIT")
 
     def create_database(self, name: str | None = None, template: str | None = None) -> URL:

@@ -23,7 +23,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 def format_date(d: date) -> str:
-    """"14 Dec 2026": unambiguous to patients and independent of the machine's locale."""
+    """Dates as "14 Dec 2026": unambiguous to patients and independent of the machine's locale."""
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
 
 
@@ -192,14 +192,15 @@ class ContactPolicy:
         utc_letter_sent_on: date | None,
         today: date,
     ) -> NextStep:
-        ordered = sorted(attempts, key=lambda a: a.local)
-        contact = _last_contact(ordered)
+        ordered = sorted(attempts, key=lambda a: a.local)  # stable: list order breaks ties
+        reached_at = [i for i, a in enumerate(ordered) if not a.outcome.is_failed]
+        contact = ordered[reached_at[-1]] if reached_at else None
         if contact is not None and contact is ordered[-1]:
             return NextStep(NextStepKind.CONTACTED, _contacted_message(contact), failed_attempts=0)
 
         # Only failures since the patient was last reached count: a patient who asked for a
         # callback and then cannot be reached starts a fresh episode of attempts.
-        since = [a for a in ordered if contact is None or a.local > contact.local]
+        since = ordered[reached_at[-1] + 1 :] if reached_at else ordered
         spread = _Spread(
             failures=tuple(since),
             working_days=frozenset(a.day for a in since if is_working_day(a.day)),

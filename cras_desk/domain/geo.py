@@ -14,7 +14,8 @@ KM_PER_MILE: Final = 1.609344  # patients think in miles
 
 
 def _check(lat: float, lon: float) -> None:
-    # A swapped latitude/longitude pair is the usual bug; refuse it rather than return nonsense.
+    # Out of range means garbage in (e.g. OS grid eastings/northings passed as degrees);
+    # refuse it rather than rank providers by a meaningless distance.
     if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
         raise ValueError(f"not a latitude/longitude pair: ({lat}, {lon})")
 

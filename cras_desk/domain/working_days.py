@@ -9,8 +9,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 # Substitute days ("Boxing Day (observed)") and one-off holidays (jubilees, state funerals,
 # coronations) are included: the centre is shut on them too.
 _COUNTRY = "GB"
@@ -21,8 +19,12 @@ _MAX_SPAN_DAYS = 366 * 50  # far beyond any referral; guards against a runaway l
 
 @lru_cache(maxsize=64)
 def _holidays_for_year(year: int) -> dict[date, str]:
-    # Building the calendar costs about a millisecond per year; cached because the worklist
-    # asks for every row. A plain dict stops callers mutating the cached holidays object.
+    # Imported here: the holidays package takes about 80 ms to import, which a screen that
+    # never asks about working days should not pay at start-up.
+    import holidays
+
+    # Cached per year because the worklist asks for every row; a plain dict stops callers
+    # mutating the cached holidays object.
     calendar = holidays.country_holidays(_COUNTRY, subdiv=_SUBDIVISION, years=year)
     return dict(calendar.items())
 

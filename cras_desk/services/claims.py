@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from cras_desk.db import change_feed
 from cras_desk.db.engine import Database
@@ -69,7 +70,7 @@ def ensure_claim(session: Session, actor: Actor, referral_id: int) -> Claim:
     return take_claim(session, actor, referral_id)
 
 
-def callable_now(now: datetime):
+def callable_now(now: datetime) -> ColumnElement[bool]:
     """Open, not claimed by anyone live, and not waiting for a later follow-up date."""
     return and_(
         Referral.is_open.is_(True),
@@ -134,7 +135,7 @@ class ClaimService:
         return None
 
     @staticmethod
-    def _candidates(actor: Actor, now: datetime) -> list:
+    def _candidates(actor: Actor, now: datetime) -> list[Select[tuple[int]]]:
         base = select(Referral.id).where(callable_now(now))
         due_callbacks = base.where(
             Referral.assigned_to == actor.user_id, Referral.next_action_at.is_not(None)

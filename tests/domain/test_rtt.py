@@ -45,8 +45,15 @@ def test_breach_starts_the_day_after_the_breach_date() -> None:
 
 @pytest.mark.parametrize(
     ("days_left", "band"),
-    [(60, RttBand.OK), (29, RttBand.OK), (28, RttBand.WARNING), (15, RttBand.WARNING),
-     (14, RttBand.CRITICAL), (0, RttBand.CRITICAL), (-1, RttBand.BREACHED)],
+    [
+        (60, RttBand.OK),
+        (29, RttBand.OK),
+        (28, RttBand.WARNING),
+        (15, RttBand.WARNING),
+        (14, RttBand.CRITICAL),
+        (0, RttBand.CRITICAL),
+        (-1, RttBand.BREACHED),
+    ],
 )
 def test_band_thresholds(days_left: int, band: RttBand) -> None:
     clock = RttClock(date(2026, 1, 5), Priority.ROUTINE)

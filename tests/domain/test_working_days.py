@@ -103,7 +103,8 @@ def test_backwards_steps_land_on_working_days(start: date, n: int) -> None:
     back = add_working_days(start, -n)
     assert is_working_day(back)
     assert back < start
-    assert add_working_days(back, n) == start if is_working_day(start) else True
+    if is_working_day(start):
+        assert add_working_days(back, n) == start
 
 
 @given(dates)

@@ -1,0 +1,89 @@
+"""`cras-desk`: the desk, and the admin's commands (migrations, demo data, the letters print queue)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cras_desk import __version__
+
+if TYPE_CHECKING:
+    from cras_desk.db.engine import Database
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cras-desk", description="CRAS Desk: patient booking for MSK CRAS.")
+    parser.add_argument("--version", action="version", version=f"cras-desk {__version__}")
+    url_help = "database URL, e.g. postgresql+psycopg://user@host/cras (default: the embedded SQLite file)"
+    parser.add_argument("--url", help=url_help)
+    sub = parser.add_subparsers(dest="command")
+
+    db = sub.add_parser("db", help="database administration")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="apply the schema migrations")
+    up.add_argument("--url", dest="sub_url", help=url_help)
+
+    seed = sub.add_parser("seed", help="write deterministic synthetic demo data into an empty database")
+    seed.add_argument("--url", dest="sub_url", help=url_help)
+    seed.add_argument("--referrals", type=int, default=30_000)
+    seed.add_argument("--seed", type=int, default=1)
+
+    letters = sub.add_parser("letters", help="letters")
+    letters_sub = letters.add_subparsers(dest="letters_command", required=True)
+    pq = letters_sub.add_parser(
+        "print-queue", help="render queued letters: one combined PDF plus one per letter"
+    )
+    pq.add_argument("--url", dest="sub_url", help=url_help)
+    pq.add_argument("--out", type=Path, required=True, help="folder for the PDFs")
+    pq.add_argument("--user", help="user recorded as printing them (default: the first admin)")
+    return parser
+
+
+def _open_database(url: str | None, *, migrate: bool = True) -> Database:
+    from cras_desk.database_url import resolve
+    from cras_desk.db.engine import Database
+    from cras_desk.db.migrate import upgrade
+
+    db = Database(resolve(url, interactive=True))
+    if migrate:
+        upgrade(db.engine)
+    return db
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    url = getattr(args, "sub_url", None) or args.url
+    if args.command is None:
+        from cras_desk.gui.app import run_app  # Qt only for the desk itself
+
+        return run_app(url, sys.argv[:1])
+    if args.command == "db":
+        db = _open_database(url)
+        from cras_desk.db.migrate import current_revision
+
+        print(f"{db!r} is at schema revision {current_revision(db.engine)}")
+        return 0
+    if args.command == "seed":
+        from cras_desk.demo.seed import is_empty, seed_database
+
+        db = _open_database(url)
+        if not is_empty(db):
+            print(
+                "The database already holds data; seed only writes into an empty database.", file=sys.stderr
+            )
+            return 2
+        summary = seed_database(db, referrals=args.referrals, seed=args.seed, progress=print)
+        counts = ", ".join(f"{k} {v:,}" for k, v in summary.counts.items())
+        print(f"Seeded in {summary.seconds:.1f} s: {counts}")
+        return 0
+    if args.command == "letters":
+        from cras_desk.letters.cli import print_queue_command
+
+        return print_queue_command(_open_database(url), args.out, args.user)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

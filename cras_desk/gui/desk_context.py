@@ -1,0 +1,24 @@
+"""What every desk widget is constructed with: the services, who is signed in, the worker, drafts.
+
+Passed into constructors (no global singletons), so each feature widget can be built and tested
+on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cras_desk.drafts import DraftStore
+from cras_desk.gui.tasks import TaskRunner
+from cras_desk.services.actor import Actor
+from cras_desk.services.bundle import ServiceBundle
+from cras_desk.settings import Settings
+
+
+@dataclass
+class DeskContext:
+    services: ServiceBundle
+    actor: Actor
+    tasks: TaskRunner
+    drafts: DraftStore
+    settings: Settings

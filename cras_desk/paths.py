@@ -1,0 +1,42 @@
+"""Where the app keeps its files on this machine (per-user, per-OS conventions via platformdirs)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import PlatformDirs
+
+_DIRS = PlatformDirs("cras-desk", "CRAS")
+
+
+def data_dir() -> Path:
+    """CRAS_DATA_DIR overrides, so tests and demos never touch a real desk's files."""
+    path = Path(os.environ.get("CRAS_DATA_DIR") or _DIRS.user_data_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def config_dir() -> Path:
+    path = Path(os.environ.get("CRAS_CONFIG_DIR") or _DIRS.user_config_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_database_path() -> Path:
+    return data_dir() / "cras-desk.sqlite3"
+
+
+def drafts_dir() -> Path:
+    path = data_dir() / "drafts"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def resources_dir() -> Path:
+    """resources/ at the top of the checkout, or beside the frozen app (PyInstaller)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "resources", here / "resources"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("resources/ folder not found beside the application")
