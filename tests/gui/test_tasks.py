@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QThread
+
+from cras_desk.gui.tasks import TaskRunner
+
+
+def test_results_arrive_on_the_ui_thread(qtbot) -> None:
+    runner = TaskRunner()
+    seen: list[tuple[int, bool]] = []
+    worker_threads: list[int] = []
+
+    def work() -> int:
+        worker_threads.append(threading.get_ident())
+        return 41 + 1
+
+    runner.run(work, lambda value: seen.append((value, QThread.currentThread().isMainThread())))
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen == [(42, True)]
+    assert worker_threads[0] != threading.get_ident()
+
+
+def test_errors_go_to_the_handler_or_the_failed_signal(qtbot) -> None:
+    runner = TaskRunner()
+    errors: list[BaseException] = []
+
+    def boom() -> None:
+        raise RuntimeError("database went away")
+
+    runner.run(boom, lambda _v: None, errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert str(errors[0]) == "database went away"
+    with qtbot.waitSignal(runner.failed, timeout=5000) as blocker:
+        runner.run(boom)
+    assert isinstance(blocker.args[0], RuntimeError)
+
+
+def test_a_newer_task_with_the_same_key_supersedes_the_older(qtbot) -> None:
+    runner = TaskRunner()
+    shown: list[str] = []
+    gate = threading.Event()
+
+    def slow(text: str) -> str:
+        gate.wait(5)
+        return text
+
+    # While the first search runs, four more keystrokes arrive; only the last may be shown.
+    runner.run(lambda: slow("s"), shown.append, key="search")
+    for text in ("sm", "smi", "smit", "smith"):
+        runner.run(lambda t=text: slow(t), shown.append, key="search")
+    runner.run(lambda: "other", shown.append, key="other")
+    time.sleep(0.05)
+    gate.set()
+    qtbot.waitUntil(lambda: runner.pending == 0, timeout=5000)
+    assert shown == ["smith", "other"]
+
+
+def test_busy_signal_brackets_the_work(qtbot) -> None:
+    runner = TaskRunner()
+    states: list[bool] = []
+    runner.busy_changed.connect(states.append)
+    runner.run(lambda: 1, lambda _v: None)
+    runner.run(lambda: 2, lambda _v: None)
+    qtbot.waitUntil(lambda: states[-1:] == [False], timeout=5000)
+    assert states == [True, False]
