@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from cras_desk.db import change_feed  # noqa: F401 - importing it registers the change-feed flush hook
+
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite+pysqlite:///{path}"
