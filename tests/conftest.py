@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,8 +27,12 @@ BACKENDS = ("sqlite", "postgresql")
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> PostgresServer:
-    return PostgresServer.start(tmp_path_factory.mktemp("pgdata"))
+def pg_server() -> Iterator[PostgresServer]:
+    # Its own temp folder, not pytest's: pytest prunes old basetemp folders, which would delete a
+    # server still in use by a concurrent run.
+    data = Path(tempfile.mkdtemp(prefix="cras-pg-"))
+    yield PostgresServer.start(data)
+    shutil.rmtree(data, ignore_errors=True)
 
 
 class DatabaseFactory:

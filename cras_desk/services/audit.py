@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,32 @@ def record(
             detail=detail,
         )
     )
+
+
+def record_many(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    entity: str,
+    rows: Sequence[tuple[int | None, int | None, dict[str, Any] | None]],
+) -> None:
+    """One statement for a bulk change (entity id, patient id, detail per row): a lead moving 2,000
+    referrals must not hold the write lock for 2,000 round trips."""
+    if rows:
+        session.execute(
+            insert(AuditEvent),
+            [
+                {
+                    "user_id": actor.user_id if actor else None,
+                    "action": action,
+                    "entity": entity,
+                    "entity_id": entity_id,
+                    "patient_id": patient_id,
+                    "detail": detail,
+                }
+                for entity_id, patient_id, detail in rows
+            ],
+        )
 
 
 @dataclass(frozen=True)
