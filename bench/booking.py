@@ -1,0 +1,695 @@
+"""Booking under load: N desks racing for the earliest places, through the service and as raw SQL.
+
+    python bench/booking.py [--advisors 32] [--seconds 10]
+
+Starts a throwaway PostgreSQL (or uses CRAS_PG_URL), builds one database with enough slots and
+referrals for N advisors, and clones it twice. Then N threads, each an advisor with its own
+referrals, repeatedly pick a place among the earliest free ones (all desks want the soonest
+appointment, so they collide) and book it:
+
+  app  BookingService.book(): claim, conditional slot UPDATE, booking, referral, letter, change
+       feed and audit, through SQLAlchemy and the app's own engine settings;
+  raw  the same writes as hand-written SQL on psycopg connections, no ORM, in the same order:
+       BEGIN; claim UPDATE; conditional slot UPDATE; UPDATE referral; INSERT booking; INSERT
+       letter (the same snapshot queue_letter stores, built by one INSERT ... SELECT); INSERT
+       change rows; INSERT audit; COMMIT.
+
+A lost race (SlotTaken, or no row matched on the raw path) is counted and the desk tries another
+place for the same referral. Afterwards SQL counts double bookings (must be 0) and counters out of
+step with bookings, and checks both paths stored letter snapshots of the same shape. Rounds of the
+two paths alternate, so load from elsewhere on the machine falls on both. Besides throughput and
+latency it reports CPU per booking on each side of the wire: the desks' (this process; all the
+desks share one interpreter and its GIL here, where in production each desk is its own process on
+its own PC) and the database server's (what limits a central server shared by many desks).
+The last line printed is one JSON object with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import URL
+
+from cras_desk.db.engine import Database, make_engine
+from cras_desk.db.local_postgres import PostgresServer
+from cras_desk.db.migrate import upgrade
+from cras_desk.db.models import (
+    Clinic,
+    GpPractice,
+    Patient,
+    Provider,
+    Referral,
+    Service,
+    Site,
+    SiteService,
+    Slot,
+    Team,
+    User,
+)
+from cras_desk.domain.clock import utcnow
+from cras_desk.domain.enums import (
+    ClinicianType,
+    Priority,
+    ReferralStatus,
+    Role,
+    ServiceCode,
+    SlotKind,
+    SlotStatus,
+    TimeOfDay,
+)
+from cras_desk.domain.errors import SlotTaken
+from cras_desk.services.actor import Actor
+from cras_desk.services.booking import BookingService
+
+GROUP_EVERY = 10  # every tenth slot is a group session
+GROUP_CAPACITY = 6
+SITES = 4
+
+# --- building the data ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fixture:
+    service_id: int
+    actors: list[Actor]
+    referrals: list[list[int]]  # per advisor
+    slots: list[tuple[int, int]]  # (slot id, capacity), soonest first
+
+
+def build(url: URL, advisors: int, per_advisor: int) -> Fixture:
+    engine = make_engine(url)
+    upgrade(engine)
+    today = date.today()
+    n_referrals = advisors * per_advisor
+    n_slots = n_referrals  # with the group places that is ~1.5 places per referral: nobody runs dry
+    now = utcnow()
+    with engine.begin() as conn:
+        team_id = conn.execute(insert(Team).values(name="Bench").returning(Team.id)).scalar_one()
+        service_id = conn.execute(
+            insert(Service)
+            .values(code=ServiceCode.PHYSIOTHERAPY, name="Physiotherapy", has_group_sessions=True)
+            .returning(Service.id)
+        ).scalar_one()
+        provider_id = conn.execute(
+            insert(Provider).values(name="Bench MSK").returning(Provider.id)
+        ).scalar_one()
+        site_ids = [
+            conn.execute(
+                insert(Site)
+                .values(
+                    provider_id=provider_id,
+                    name=f"Hub {i}",
+                    address_line1="1 Road",
+                    town=f"Town {i}",
+                    postcode="BN1 1AA",
+                    latitude=50.8,
+                    longitude=-0.1,
+                    step_free=True,
+                    hearing_loop=False,
+                    parking=False,
+                    opening_hours="Mon-Fri",
+                    phone="01273 000000",
+                )
+                .returning(Site.id)
+            ).scalar_one()
+            for i in range(SITES)
+        ]
+        conn.execute(insert(SiteService), [{"site_id": s, "service_id": service_id} for s in site_ids])
+        gp_id = conn.execute(
+            insert(GpPractice)
+            .values(
+                ods_code="G00001",
+                name="Bench Surgery",
+                address_line1="2 Surgery Road",
+                town="Brighton",
+                postcode="BN1 4QF",
+            )
+            .returning(GpPractice.id)
+        ).scalar_one()
+        user_ids = list(
+            conn.scalars(
+                insert(User).returning(User.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "username": f"bench{i}",
+                        "full_name": f"Bench Advisor {i}",
+                        "role": Role.ADVISOR,
+                        "team_id": team_id,
+                        "password_hash": "x",
+                        "active": True,
+                        "created_at": now,
+                    }
+                    for i in range(advisors)
+                ],
+            )
+        )
+        days = 60
+        clinic_rows = [
+            {
+                "site_id": s,
+                "service_id": service_id,
+                "clinic_date": today + timedelta(days=d),
+                "title": "Clinic",
+                "kind": SlotKind.ONE_TO_ONE,
+            }
+            for d in range(1, days + 1)
+            for s in site_ids
+        ]
+        clinic_ids = list(
+            conn.scalars(insert(Clinic).returning(Clinic.id, sort_by_parameter_order=True), clinic_rows)
+        )
+        per_clinic = -(-n_slots // len(clinic_ids))
+        slot_rows = []
+        for k in range(n_slots):
+            c = k % len(clinic_ids)  # spread over sites and days; order by time below
+            row = clinic_rows[c]
+            minute = (k // len(clinic_ids)) * (600 // max(per_clinic, 1))
+            starts = datetime.combine(row["clinic_date"], datetime.min.time(), UTC) + timedelta(
+                hours=8, minutes=minute
+            )
+            group = k % GROUP_EVERY == GROUP_EVERY - 1
+            slot_rows.append(
+                {
+                    "clinic_id": clinic_ids[c],
+                    "site_id": row["site_id"],
+                    "service_id": service_id,
+                    "clinician_type": ClinicianType.PHYSIOTHERAPIST,
+                    "starts_at": starts,
+                    "duration_minutes": 30,
+                    "day_part": TimeOfDay.of_hour(starts.hour),
+                    "kind": SlotKind.GROUP if group else SlotKind.ONE_TO_ONE,
+                    "capacity": GROUP_CAPACITY if group else 1,
+                    "booked_count": 0,
+                    "status": SlotStatus.OPEN,
+                }
+            )
+        conn.execute(insert(Slot), slot_rows)
+        patient_ids = list(
+            conn.scalars(
+                insert(Patient).returning(Patient.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "nhs_number": f"999{i:07d}",
+                        "given_name": "Bench",
+                        "family_name": f"Patient {i}",
+                        "family_key": f"patient {i}",
+                        "given_key": "bench",
+                        "date_of_birth": date(1960, 1, 1),
+                        "sex": "female",
+                        "address_line1": "1 Road",
+                        "town": "Brighton",
+                        "postcode": "BN1 1AA",
+                        "postcode_key": "BN11AA",
+                        "language": "English",
+                        "interpreter_needed": False,
+                        # Every fifth patient needs large print: the letter reads it on both paths.
+                        "adjustments": ["large_print"] if i % 5 == 0 else [],
+                        "gp_practice_id": gp_id,
+                        "created_at": now,
+                    }
+                    for i in range(n_referrals)
+                ],
+            )
+        )
+        received = today - timedelta(days=20)
+        referral_ids = list(
+            conn.scalars(
+                insert(Referral).returning(Referral.id, sort_by_parameter_order=True),
+                [
+                    {
+                        "patient_id": pid,
+                        "service_id": service_id,
+                        "received_on": received,
+                        "priority": Priority.ROUTINE,
+                        "priority_rank": Priority.ROUTINE.rank,
+                        "breach_on": received + timedelta(days=126),
+                        "status": ReferralStatus.AWAITING_CONTACT,
+                        "is_open": True,
+                        "team_id": team_id,
+                        "assigned_to": user_ids[i % advisors],
+                        "attempt_count": 0,
+                        "failed_attempt_count": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for i, pid in enumerate(patient_ids)
+                ],
+            )
+        )
+        slots = [
+            (sid, cap)
+            for sid, cap in conn.execute(select(Slot.id, Slot.capacity).order_by(Slot.starts_at, Slot.id))
+        ]
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+    actors = [
+        Actor(uid, f"bench{i}", f"Bench Advisor {i}", Role.ADVISOR, team_id) for i, uid in enumerate(user_ids)
+    ]
+    per = [referral_ids[i::advisors] for i in range(advisors)]
+    return Fixture(service_id, actors, per, slots)
+
+
+# --- the shared picture of free places ------------------------------------------------------------
+
+
+class FreePlaces:
+    """What the desks believe is free, soonest first. Every desk picks among the first `window`:
+    they all want the earliest appointment, which is what makes them collide."""
+
+    def __init__(self, slots: list[tuple[int, int]], window: int, seed: int) -> None:
+        self._left: OrderedDict[int, int] = OrderedDict(slots)
+        self._window = window
+        self._lock = threading.Lock()
+        self._rng = random.Random(seed)
+
+    def pick(self) -> int | None:
+        with self._lock:
+            head = []
+            for sid in self._left:
+                head.append(sid)
+                if len(head) == self._window:
+                    break
+            return self._rng.choice(head) if head else None
+
+    def booked(self, sid: int) -> None:
+        with self._lock:
+            left = self._left.get(sid)
+            if left is not None:
+                if left <= 1:
+                    del self._left[sid]
+                else:
+                    self._left[sid] = left - 1
+
+    def lost(self, sid: int) -> None:
+        with self._lock:
+            self._left.pop(sid, None)
+
+
+# --- running a workload ---------------------------------------------------------------------------
+
+
+@dataclass
+class DeskResult:
+    latencies: list[float] = field(default_factory=list)  # successful bookings, seconds
+    lost: int = 0
+    errors: list[str] = field(default_factory=list)
+    ran_dry: bool = False
+
+
+BookFn = Callable[[int, int], bool]  # (referral, slot) -> booked? (False: a lost race)
+
+
+class Workload:
+    """One path (app or raw) on its own database. Its desks keep their referrals and the shared
+    picture of free places between rounds, so rounds of the two paths can be interleaved."""
+
+    def __init__(
+        self,
+        name: str,
+        fixture: Fixture,
+        window: int,
+        make_booker: Callable[[int], BookFn],
+        server_cpu: Callable[[], float | None],
+    ) -> None:
+        n = len(fixture.actors)
+        self.name = name
+        self.server_cpu = server_cpu
+        self.client_cpu = 0.0  # this process's CPU seconds while the path ran (the desks' side)
+        self.db_cpu: float | None = 0.0  # the PostgreSQL server's CPU seconds meanwhile
+        self.places = FreePlaces(fixture.slots, window, seed=7)
+        self.todo = [list(r) for r in fixture.referrals]
+        self.results = [DeskResult() for _ in range(n)]
+        self.bookers = [make_booker(i) for i in range(n)]  # connections made before any clock starts
+        self.elapsed = 0.0
+
+    def run(self, seconds: float) -> None:
+        n = len(self.bookers)
+        barrier = threading.Barrier(n + 1)
+        stop_at = [0.0]
+        threads = [threading.Thread(target=self._desk, args=(i, barrier, stop_at)) for i in range(n)]
+        for t in threads:
+            t.start()
+        db0, cpu0 = self.server_cpu(), time.process_time()
+        start = time.perf_counter()
+        stop_at[0] = start + seconds
+        barrier.wait()
+        for t in threads:
+            t.join()
+        self.elapsed += time.perf_counter() - start
+        self.client_cpu += time.process_time() - cpu0
+        db1 = self.server_cpu()
+        if db0 is None or db1 is None or self.db_cpu is None:
+            self.db_cpu = None
+        else:
+            self.db_cpu += db1 - db0
+
+    def _desk(self, i: int, barrier: threading.Barrier, stop_at: list[float]) -> None:
+        res, book, todo = self.results[i], self.bookers[i], self.todo[i]
+        barrier.wait()
+        while time.perf_counter() < stop_at[0]:
+            sid = self.places.pick() if todo else None
+            if sid is None:
+                res.ran_dry = True
+                return
+            t0 = time.perf_counter()
+            try:
+                ok = book(todo[-1], sid)
+            except Exception as err:  # reported, not hidden: the figures are void if any appear
+                res.errors.append(f"{type(err).__name__}: {err}")
+                if len(res.errors) > 5:
+                    return
+                continue
+            if ok:
+                res.latencies.append(time.perf_counter() - t0)
+                self.places.booked(sid)
+                todo.pop()
+            else:
+                res.lost += 1
+                self.places.lost(sid)
+
+    def figures(self) -> dict[str, Any]:
+        lat = sorted(x for r in self.results for x in r.latencies)
+        booked = len(lat)
+        return {
+            "bookings": booked,
+            "seconds": round(self.elapsed, 3),
+            "bookings_per_s": round(booked / self.elapsed, 1),
+            "p50_ms": round(statistics.median(lat) * 1000, 2) if lat else None,
+            "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, 2) if lat else None,
+            "lost_races": sum(r.lost for r in self.results),
+            "errors": [e for r in self.results for e in r.errors][:10],
+            "ran_dry": any(r.ran_dry for r in self.results),
+            # Per booking made, lost races' work included: what each side of the wire spends.
+            "client_cpu_ms_per_booking": round(self.client_cpu / booked * 1000, 3) if booked else None,
+            "server_cpu_ms_per_booking": (
+                round(self.db_cpu / booked * 1000, 3) if booked and self.db_cpu is not None else None
+            ),
+        }
+
+
+def app_booker(db: Database, fixture: Fixture) -> Callable[[int], BookFn]:
+    svc = BookingService(db)
+
+    def make(i: int) -> BookFn:
+        actor = fixture.actors[i]
+
+        def book(rid: int, sid: int) -> bool:
+            try:
+                svc.book(actor, rid, sid)
+            except SlotTaken:
+                return False
+            return True
+
+        return book
+
+    return make
+
+
+RAW_CLAIM = """
+UPDATE referrals SET claimed_by = %(u)s, claimed_until = %(until)s
+WHERE id = %(r)s AND (claimed_by IS NULL OR claimed_by = %(u)s OR claimed_until < %(now)s)
+RETURNING patient_id"""
+RAW_REFERRAL = """
+UPDATE referrals SET status = 'booked', is_open = false, next_action_at = NULL, updated_at = %(now)s
+WHERE id = %(r)s AND is_open"""
+RAW_SLOT = """
+UPDATE slots SET booked_count = booked_count + 1,
+       status = CASE WHEN booked_count + 1 >= capacity THEN 'full' ELSE status END
+WHERE id = %(s)s AND service_id = (SELECT service_id FROM referrals WHERE id = %(r)s)
+  AND status = 'open' AND booked_count < capacity AND starts_at > %(now)s"""
+RAW_BOOKING = """
+INSERT INTO bookings (referral_id, slot_id, status, booked_at, booked_by)
+VALUES (%(r)s, %(s)s, 'booked', %(now)s, %(u)s) RETURNING id"""
+# The same snapshot queue_letter stores (patient, GP, referral, appointment), built in SQL.
+RAW_LETTER = """
+INSERT INTO letters (referral_id, kind, status, recipient, large_print, inputs, created_at, created_by)
+SELECT r.id, 'appointment', 'queued', 'patient', coalesce(p.adjustments ? 'large_print', false),
+  jsonb_build_object(
+    'booking_id', b.id, 'v', 1, 'referral_id', r.id,
+    'patient', jsonb_build_object(
+      'title', p.title, 'given_name', p.given_name, 'family_name', p.family_name,
+      'nhs_number', p.nhs_number, 'date_of_birth', to_char(p.date_of_birth, 'YYYY-MM-DD'),
+      'address', to_jsonb(array_remove(ARRAY[nullif(trim(p.address_line1), ''),
+        nullif(trim(p.address_line2), ''), nullif(trim(p.town), ''), nullif(trim(p.county), ''),
+        nullif(trim(p.postcode), '')], NULL))),
+    'gp', CASE WHEN g.id IS NULL THEN NULL ELSE jsonb_build_object('name', g.name,
+      'address', to_jsonb(array_remove(ARRAY[g.address_line1, g.town, g.postcode], NULL)),
+      'ods_code', g.ods_code) END,
+    'referral', jsonb_build_object('service', sv.name, 'service_code', sv.code,
+      'received_on', to_char(r.received_on, 'YYYY-MM-DD'), 'priority', r.priority,
+      'failed_attempts', r.failed_attempt_count,
+      'utc_letter_sent_on', to_char(r.utc_letter_sent_on, 'YYYY-MM-DD')),
+    'appointment', jsonb_build_object('booking_id', b.id,
+      'starts_local', to_char(s.starts_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD"T"HH24:MI'),
+      'duration_minutes', s.duration_minutes, 'clinician_type', s.clinician_type,
+      'slot_kind', s.kind, 'site_name', st.name,
+      'site_address', to_jsonb(array_remove(ARRAY[st.address_line1, st.address_line2, st.town,
+        st.postcode], NULL)),
+      'site_phone', st.phone, 'step_free', st.step_free, 'hearing_loop', st.hearing_loop,
+      'parking', st.parking)),
+  %(now)s, %(u)s
+FROM referrals r
+JOIN patients p ON p.id = r.patient_id
+LEFT JOIN gp_practices g ON g.id = p.gp_practice_id
+JOIN services sv ON sv.id = r.service_id
+JOIN bookings b ON b.id = %(b)s
+JOIN slots s ON s.id = b.slot_id
+JOIN sites st ON st.id = s.site_id
+WHERE r.id = %(r)s
+RETURNING id"""
+RAW_CHANGES = """
+INSERT INTO changes (at, entity, entity_id, op, user_id) VALUES
+ (%(now)s, 'referral', %(r)s, 'update', %(u)s), (%(now)s, 'slot', %(s)s, 'update', %(u)s),
+ (%(now)s, 'booking', %(b)s, 'insert', %(u)s), (%(now)s, 'letter', %(l)s, 'insert', %(u)s)"""
+RAW_AUDIT = """
+INSERT INTO audit_events (at, user_id, action, entity, entity_id, patient_id, detail)
+VALUES (%(now)s, %(u)s, 'book', 'booking', %(b)s, %(p)s, %(detail)s)"""
+
+
+def raw_booker(conninfo: str, fixture: Fixture) -> Callable[[int], BookFn]:
+    def make(i: int) -> BookFn:
+        conn = psycopg.connect(conninfo)
+        uid = fixture.actors[i].user_id
+
+        def book(rid: int, sid: int) -> bool:
+            now = datetime.now(UTC)
+            p: dict[str, Any] = {
+                "u": uid,
+                "r": rid,
+                "s": sid,
+                "now": now,
+                "until": now + timedelta(minutes=20),
+            }
+            with conn.transaction() as tx, conn.cursor() as cur:
+                cur.execute(RAW_CLAIM, p)
+                row = cur.fetchone()
+                if row is None:
+                    raise RuntimeError(f"referral {rid} claimed by someone else")
+                p["p"] = row[0]
+                cur.execute(RAW_SLOT, p)
+                if cur.rowcount != 1:
+                    raise psycopg.Rollback(tx)  # leaves the block quietly: a lost race
+                cur.execute(RAW_REFERRAL, p)
+                if cur.rowcount != 1:
+                    raise RuntimeError(f"referral {rid} is not open")
+                cur.execute(RAW_BOOKING, p)
+                p["b"] = cur.fetchone()[0]  # type: ignore[index]
+                cur.execute(RAW_LETTER, p)
+                p["l"] = cur.fetchone()[0]  # type: ignore[index]
+                cur.execute(RAW_CHANGES, p)
+                p["detail"] = Jsonb({"referral_id": rid, "slot_id": sid, "letter_id": p["l"]})
+                cur.execute(RAW_AUDIT, p)
+                return True
+            return False
+
+        return book
+
+    return make
+
+
+CHECK_SQL = """
+SELECT
+  (SELECT count(*) FROM (
+     SELECT s.id FROM slots s JOIN bookings b ON b.slot_id = s.id AND b.status = 'booked'
+     GROUP BY s.id, s.capacity HAVING count(*) > s.capacity) over_capacity)
+  + (SELECT count(*) FROM (
+     SELECT referral_id FROM bookings WHERE status = 'booked'
+     GROUP BY referral_id HAVING count(*) > 1) twice) AS double_bookings,
+  (SELECT count(*) FROM (
+     SELECT s.id FROM slots s LEFT JOIN bookings b ON b.slot_id = s.id AND b.status = 'booked'
+     GROUP BY s.id, s.booked_count HAVING count(b.id) <> s.booked_count) off) AS counter_mismatches,
+  (SELECT count(*) FROM bookings WHERE status = 'booked') AS live_bookings,
+  (SELECT count(*) FROM letters) AS letters,
+  (SELECT count(*) FROM audit_events WHERE action = 'book') AS audit_events
+"""
+
+
+def check(url: URL) -> dict[str, int]:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        row = conn.execute(text(CHECK_SQL)).mappings().one()
+    engine.dispose()
+    return {k: int(v) for k, v in row.items()}
+
+
+def letter_shape(url: URL) -> Any:
+    """The key structure of one queued letter's inputs: the two paths must store the same shape."""
+
+    def shape(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: shape(v) for k, v in sorted(value.items())}
+        return type(value).__name__
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        inputs = conn.execute(text("SELECT inputs FROM letters ORDER BY id LIMIT 1")).scalar()
+    engine.dispose()
+    return shape(inputs)
+
+
+def server_cpu_meter(server: PostgresServer) -> Callable[[], float | None]:
+    """CPU seconds used so far by the server we started (postmaster and its backends), or None
+    when the server is someone else's (CRAS_PG_URL) or psutil (pgserver's dependency) is missing."""
+    handle = getattr(server, "_handle", None)
+    try:
+        import psutil
+    except ImportError:
+        return lambda: None
+    if handle is None:
+        return lambda: None
+    postmaster = psutil.Process(handle.get_pid())
+
+    def used() -> float | None:
+        total = 0.0
+        for proc in [postmaster, *postmaster.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+        return total
+
+    return used
+
+
+def conninfo_of(url: URL) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--advisors", type=int, default=32)
+    ap.add_argument("--seconds", type=float, default=10.0, help="per path, split over the rounds")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="alternate app and raw this many times, so load from elsewhere on the machine hits both",
+    )
+    ap.add_argument(
+        "--window", type=int, default=0, help="free places desks choose among (default: advisors)"
+    )
+    ap.add_argument(
+        "--per-advisor", type=int, default=0, help="referrals per advisor (default: sized to run)"
+    )
+    args = ap.parse_args(argv)
+    n = args.advisors
+    window = args.window or n
+    per_advisor = args.per_advisor or int(200 + 150 * args.seconds)
+
+    t0 = time.perf_counter()
+    server = PostgresServer.start()
+    template = server.create_database(f"bench_tmpl_{int(time.time())}")
+    fixture = build(template, n, per_advisor)
+    version = server.version()
+    print(
+        f"PostgreSQL {version}: {n} advisors x {per_advisor} referrals, {len(fixture.slots)} slots "
+        f"(every {GROUP_EVERY}th a group of {GROUP_CAPACITY}), window {window}, "
+        f"{args.rounds} interleaved rounds of {args.seconds / args.rounds:.1f}s per path; "
+        f"built in {time.perf_counter() - t0:.1f}s",
+        flush=True,
+    )
+    figures: dict[str, Any] = {
+        "advisors": n,
+        "seconds": args.seconds,
+        "rounds": args.rounds,
+        "window": window,
+        "referrals": n * per_advisor,
+        "slots": len(fixture.slots),
+        "postgres": version,
+    }
+    urls = {name: server.create_database(template=str(template.database)) for name in ("app", "raw")}
+    db = None
+    try:
+        # One pooled connection per desk, as each desk has its own in production; the app's other
+        # engine settings (pool_pre_ping included) are left as they are.
+        db = Database(urls["app"], pool_size=n, max_overflow=0)
+        warm = [db.engine.connect() for _ in range(n)]
+        for c in warm:
+            c.close()
+        meter = server_cpu_meter(server)
+        paths = {
+            "app": Workload("app", fixture, window, app_booker(db, fixture), meter),
+            "raw": Workload("raw", fixture, window, raw_booker(conninfo_of(urls["raw"]), fixture), meter),
+        }
+        for _ in range(args.rounds):
+            for path in paths.values():
+                path.run(args.seconds / args.rounds)
+        db.dispose()
+        labels = {"app": "app (BookingService)", "raw": "raw (psycopg, no ORM)"}
+        for name, path in paths.items():
+            result = path.figures()
+            result.update(check(urls[name]))
+            figures[name] = result
+            _report(labels[name], result)
+        same_shape = letter_shape(urls["app"]) == letter_shape(urls["raw"])
+        figures["letters_same_shape"] = same_shape
+    finally:
+        if db is not None:
+            db.dispose()
+        for url in urls.values():
+            server.drop_database(str(url.database))
+        server.drop_database(str(template.database))
+    ratio = figures["app"]["bookings_per_s"] / max(figures["raw"]["bookings_per_s"], 1e-9)
+    figures["ratio_app_raw"] = round(ratio, 3)
+    doubles = figures["app"]["double_bookings"] + figures["raw"]["double_bookings"]
+    figures["double_bookings"] = doubles
+    errors = figures["app"]["errors"] or figures["raw"]["errors"]
+    print(
+        f"app/raw throughput: {ratio:.2f}x (acceptance >= 0.5x); double bookings: {doubles} (must be 0); "
+        f"letter snapshots of the same shape on both paths: {'yes' if same_shape else 'NO'}"
+    )
+    figures["ok"] = doubles == 0 and ratio >= 0.5 and not errors and same_shape
+    print(json.dumps(figures, sort_keys=True))
+    return 0 if figures["ok"] else 1
+
+
+def _report(label: str, r: dict[str, Any]) -> None:
+    print(
+        f"{label:22} {r['bookings']:6d} bookings in {r['seconds']:5.1f}s = {r['bookings_per_s']:7.1f}/s  "
+        f"p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms  lost races {r['lost_races']}  "
+        f"double bookings {r['double_bookings']}  counter mismatches {r['counter_mismatches']}"
+        + f"\n{'':24}CPU per booking: desks {r['client_cpu_ms_per_booking']} ms, "
+        f"database server {r['server_cpu_ms_per_booking']} ms"
+        + ("  RAN DRY" if r["ran_dry"] else "")
+        + (f"  ERRORS {r['errors'][:2]}" if r["errors"] else ""),
+        flush=True,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

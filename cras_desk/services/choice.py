@@ -1,0 +1,384 @@
+"""Choice of provider: the eligible sites with their current waits, and the record of what was offered.
+
+The NHS Choice Framework gives the patient a legal right to choose where they are seen, so the
+offer is stored exactly as the advisor saw it (a snapshot of sites, waits and next free slots),
+not as a reference to rows that will change tomorrow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from cras_desk.db.engine import Database
+from cras_desk.db.models import (
+    ChoiceOffer,
+    Patient,
+    Provider,
+    Referral,
+    Site,
+    SiteService,
+    Slot,
+    User,
+    WaitingTime,
+)
+from cras_desk.domain.clock import utcnow
+from cras_desk.domain.enums import AdjustmentFlag, LetterKind, ReferralStatus, Role, SlotStatus
+from cras_desk.domain.errors import NotFound, StaleState, ValidationError
+from cras_desk.domain.geo import haversine_km
+from cras_desk.services import audit
+from cras_desk.services.actor import Actor
+from cras_desk.services.claims import ensure_claim
+from cras_desk.services.letter_queue import queue_letter
+
+# A patient who wants time to think gets a follow-up call after this long (and the choice letter).
+THINKING_DAYS = 7
+
+# Which site facility each reasonable adjustment needs. Adjustments not listed (large print,
+# interpreter, ...) are met by the letter or the clinic, not by the choice of site.
+_SITE_FACILITY: dict[str, str] = {
+    AdjustmentFlag.STEP_FREE.value: "step_free",
+    AdjustmentFlag.HEARING_LOOP.value: "hearing_loop",
+    AdjustmentFlag.PARKING.value: "parking",
+}
+
+_ROLES = (Role.ADVISOR, Role.TEAM_LEAD)
+
+
+class Decision(StrEnum):
+    CHOSEN = "chosen"
+    TIME_TO_THINK = "time_to_think"
+    DECLINED = "declined"
+
+
+@dataclass(frozen=True)
+class ChoiceOption:
+    """One eligible site as the advisor reads it out."""
+
+    site_id: int
+    site_name: str
+    provider_name: str
+    address: str
+    postcode: str
+    wait_weeks: int | None
+    wait_as_of: date | None
+    next_free_slot: datetime | None
+    distance_km: float | None
+    step_free: bool
+    hearing_loop: bool
+    parking: bool
+    opening_hours: str
+    meets_adjustments: bool
+
+    def as_snapshot(self) -> dict[str, Any]:
+        """JSON-safe; what ChoiceOffer.options stores, and from_snapshot() gives back unchanged."""
+        return {
+            "site_id": self.site_id,
+            "site_name": self.site_name,
+            "provider_name": self.provider_name,
+            "address": self.address,
+            "postcode": self.postcode,
+            "wait_weeks": self.wait_weeks,
+            "wait_as_of": self.wait_as_of.isoformat() if self.wait_as_of else None,
+            "next_free_slot": self.next_free_slot.isoformat() if self.next_free_slot else None,
+            "distance_km": self.distance_km,
+            "step_free": self.step_free,
+            "hearing_loop": self.hearing_loop,
+            "parking": self.parking,
+            "opening_hours": self.opening_hours,
+            "meets_adjustments": self.meets_adjustments,
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> ChoiceOption:
+        return cls(
+            site_id=int(data["site_id"]),
+            site_name=data["site_name"],
+            provider_name=data["provider_name"],
+            address=data["address"],
+            postcode=data["postcode"],
+            wait_weeks=data["wait_weeks"],
+            wait_as_of=date.fromisoformat(data["wait_as_of"]) if data["wait_as_of"] else None,
+            next_free_slot=datetime.fromisoformat(data["next_free_slot"]) if data["next_free_slot"] else None,
+            distance_km=None if data["distance_km"] is None else float(data["distance_km"]),
+            step_free=bool(data["step_free"]),
+            hearing_loop=bool(data["hearing_loop"]),
+            parking=bool(data["parking"]),
+            opening_hours=data["opening_hours"],
+            meets_adjustments=bool(data["meets_adjustments"]),
+        )
+
+
+@dataclass(frozen=True)
+class ChoiceOfferView:
+    """A recorded offer: what was shown (as it was then) and what the patient decided."""
+
+    offer_id: int
+    referral_id: int
+    offered_at: datetime
+    offered_by: str
+    decision: Decision
+    chosen_site_id: int | None
+    sdm_notes: str
+    options: tuple[ChoiceOption, ...]
+
+    @property
+    def chosen(self) -> ChoiceOption | None:
+        return next((o for o in self.options if o.site_id == self.chosen_site_id), None)
+
+
+def _meets(needs: set[str], step_free: bool, hearing_loop: bool, parking: bool) -> bool:
+    has = {"step_free": step_free, "hearing_loop": hearing_loop, "parking": parking}
+    return all(has[_SITE_FACILITY[n]] for n in needs if n in _SITE_FACILITY)
+
+
+def _address(line1: str, line2: str | None, town: str) -> str:
+    return ", ".join(part for part in (line1, line2, town) if part)
+
+
+class ChoiceService:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def options(
+        self, actor: Actor, referral_id: int, *, only_meeting_adjustments: bool = True
+    ) -> list[ChoiceOption]:
+        """Eligible sites for the referral's service, shortest wait first, then nearest.
+
+        Reads the patient's location and adjustments, so it is audited as a view of the record.
+        """
+        actor.require(*_ROLES, action="offer a choice of provider")
+        with self.db.write() as s:
+            row = s.execute(
+                select(
+                    Referral.service_id,
+                    Patient.id,
+                    Patient.latitude,
+                    Patient.longitude,
+                    Patient.adjustments,
+                )
+                .join(Patient, Patient.id == Referral.patient_id)
+                .where(Referral.id == referral_id)
+            ).first()
+            if row is None:
+                raise NotFound(f"Referral {referral_id} does not exist.")
+            service_id, patient_id, lat, lon, adjustments = row
+            needs = set(adjustments or [])
+            shown: list[ChoiceOption] = []
+            for site in s.execute(self._sites_query(service_id, utcnow())):
+                distance = None
+                if lat is not None and lon is not None:
+                    distance = round(haversine_km(lat, lon, site.latitude, site.longitude), 2)
+                meets = _meets(needs, site.step_free, site.hearing_loop, site.parking)
+                if only_meeting_adjustments and not meets:
+                    continue
+                shown.append(
+                    ChoiceOption(
+                        site_id=site.id,
+                        site_name=site.name,
+                        provider_name=site.provider_name,
+                        address=_address(site.address_line1, site.address_line2, site.town),
+                        postcode=site.postcode,
+                        wait_weeks=site.weeks,
+                        wait_as_of=site.as_of,
+                        next_free_slot=site.next_free,
+                        distance_km=distance,
+                        step_free=site.step_free,
+                        hearing_loop=site.hearing_loop,
+                        parking=site.parking,
+                        opening_hours=site.opening_hours,
+                        meets_adjustments=meets,
+                    )
+                )
+            shown.sort(
+                key=lambda o: (
+                    o.wait_weeks is None,
+                    o.wait_weeks or 0,
+                    o.distance_km is None,
+                    o.distance_km or 0.0,
+                    o.site_name,
+                    o.site_id,
+                )
+            )
+            audit.record(
+                s,
+                actor,
+                "choice_options",
+                "referral",
+                referral_id,
+                patient_id,
+                {
+                    "site_ids": [o.site_id for o in shown],
+                    "only_meeting_adjustments": only_meeting_adjustments,
+                },
+            )
+        return shown
+
+    @staticmethod
+    def _sites_query(service_id: int, now: datetime) -> Select[Any]:
+        """One statement: sites offering the service, each with its latest wait and next open place."""
+        latest = (
+            select(WaitingTime.site_id, func.max(WaitingTime.as_of).label("as_of"))
+            .where(WaitingTime.service_id == service_id)
+            .group_by(WaitingTime.site_id)
+            .subquery("latest")
+        )
+        next_free = (
+            select(Slot.site_id, func.min(Slot.starts_at).label("next_free"))
+            .where(
+                Slot.service_id == service_id,
+                Slot.status == SlotStatus.OPEN,
+                Slot.booked_count < Slot.capacity,
+                Slot.starts_at > now,
+            )
+            .group_by(Slot.site_id)
+            .subquery("next_free")
+        )
+        return (
+            select(
+                Site.id,
+                Site.name,
+                Site.address_line1,
+                Site.address_line2,
+                Site.town,
+                Site.postcode,
+                Site.latitude,
+                Site.longitude,
+                Site.step_free,
+                Site.hearing_loop,
+                Site.parking,
+                Site.opening_hours,
+                Provider.name.label("provider_name"),
+                WaitingTime.weeks,
+                WaitingTime.as_of,
+                next_free.c.next_free,
+            )
+            .join(SiteService, and_(SiteService.site_id == Site.id, SiteService.service_id == service_id))
+            .join(Provider, Provider.id == Site.provider_id)
+            .outerjoin(latest, latest.c.site_id == Site.id)
+            .outerjoin(
+                WaitingTime,
+                and_(
+                    WaitingTime.site_id == Site.id,
+                    WaitingTime.service_id == service_id,
+                    WaitingTime.as_of == latest.c.as_of,
+                ),
+            )
+            .outerjoin(next_free, next_free.c.site_id == Site.id)
+        )
+
+    def record_offer(
+        self,
+        actor: Actor,
+        referral_id: int,
+        shown: Sequence[ChoiceOption],
+        decision: Decision,
+        chosen_site_id: int | None = None,
+        sdm_notes: str = "",
+    ) -> int:
+        """Store the offer exactly as shown and act on the decision; returns the ChoiceOffer id.
+
+        Offers are recorded on open referrals only: a booked patient who wants another provider is
+        cancelled (which reopens the referral) or rebooked, so the offer always precedes a booking.
+        """
+        actor.require(*_ROLES, action="record a choice of provider")
+        decision = Decision(decision)
+        if not shown:
+            raise ValidationError("Show the patient at least one provider before recording the choice.")
+        shown_ids = {o.site_id for o in shown}
+        if decision is Decision.CHOSEN:
+            if chosen_site_id is None or chosen_site_id not in shown_ids:
+                raise ValidationError("Pick the provider the patient chose from the ones offered.")
+        elif chosen_site_id is not None:
+            raise ValidationError("A provider can only be recorded as chosen when the patient chose one.")
+        snapshot = [o.as_snapshot() for o in shown]
+        with self.db.write() as s:
+            s.info["user_id"] = actor.user_id
+            claim = ensure_claim(s, actor, referral_id)
+            referral = self._referral(s, referral_id)
+            if not referral.is_open:
+                raise StaleState(
+                    "This referral is closed (booked, discharged or completed); "
+                    "cancel or rebook the appointment instead of offering choice again."
+                )
+            offer = ChoiceOffer(
+                referral_id=referral_id,
+                user_id=actor.user_id,
+                options=snapshot,
+                decision=decision.value,
+                chosen_site_id=chosen_site_id,
+                sdm_notes=sdm_notes or None,
+            )
+            s.add(offer)
+            s.flush()
+            letter_id = None
+            if decision is Decision.TIME_TO_THINK:
+                referral.status = ReferralStatus.CHOICE_PENDING
+                referral.is_open = ReferralStatus.CHOICE_PENDING.is_open
+                referral.next_action_at = utcnow() + timedelta(days=THINKING_DAYS)
+                letter_id = queue_letter(
+                    s, actor, referral_id, LetterKind.CHOICE, {"choice_offer_id": offer.id}
+                )
+            audit.record(
+                s,
+                actor,
+                "record_choice",
+                "choice_offer",
+                offer.id,
+                claim.patient_id,
+                {
+                    "referral_id": referral_id,
+                    "decision": decision.value,
+                    "chosen_site_id": chosen_site_id,
+                    "site_ids": [o.site_id for o in shown],
+                    "letter_id": letter_id,
+                },
+            )
+            return offer.id
+
+    @staticmethod
+    def _referral(s: Session, referral_id: int) -> Referral:
+        # Loading what queue_letter reads along with the referral (patient, GP practice, service) puts
+        # it in the identity map: one SELECT instead of one per object.
+        referral = s.scalar(
+            select(Referral)
+            .options(
+                joinedload(Referral.patient).joinedload(Patient.gp_practice),
+                joinedload(Referral.service),
+            )
+            .where(Referral.id == referral_id)
+        )
+        if referral is None:
+            raise NotFound(f"Referral {referral_id} does not exist.")
+        return referral
+
+    def last_offer(self, actor: Actor, referral_id: int) -> ChoiceOfferView | None:
+        """The most recent offer on the referral, or None if choice has not been offered yet."""
+        actor.require(*_ROLES, action="read a choice offer")
+        with self.db.read() as s:
+            row = s.execute(
+                select(ChoiceOffer, User.full_name)
+                .join(User, User.id == ChoiceOffer.user_id)
+                .where(ChoiceOffer.referral_id == referral_id)
+                .order_by(ChoiceOffer.offered_at.desc(), ChoiceOffer.id.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return None
+        offer, offered_by = row
+        return ChoiceOfferView(
+            offer_id=offer.id,
+            referral_id=offer.referral_id,
+            offered_at=offer.offered_at,
+            offered_by=offered_by,
+            decision=Decision(offer.decision),
+            chosen_site_id=offer.chosen_site_id,
+            sdm_notes=offer.sdm_notes or "",
+            options=tuple(ChoiceOption.from_snapshot(o) for o in offer.options),
+        )
