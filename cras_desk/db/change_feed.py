@@ -13,6 +13,7 @@ from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
 from cras_desk.db.models import Booking, Change, ChoiceOffer, ContactAttempt, Letter, Patient, Referral, Slot
+from cras_desk.domain.clock import utcnow
 
 TRACKED: dict[type, str] = {
     Referral: "referral",
@@ -24,15 +25,24 @@ TRACKED: dict[type, str] = {
     Letter: "letter",
 }
 
+_CHANGES = Change.__table__
+
 
 def record(
     session: Session, entity: str, entity_ids: int | Sequence[int], op: str, user_id: int | None
 ) -> None:
     ids = [entity_ids] if isinstance(entity_ids, int) else list(entity_ids)
-    if ids:
-        session.execute(
-            insert(Change),
-            [{"entity": entity, "entity_id": i, "op": op, "user_id": user_id} for i in ids],
+    record_many(session, [(entity, i, op) for i in ids], user_id)
+
+
+def record_many(session: Session, changes: Sequence[tuple[str, int, str]], user_id: int | None) -> None:
+    """(entity, id, op) rows in one statement: plain Core on the session's connection, because this
+    runs inside every booking and the ORM's bookkeeping would be pure overhead here."""
+    if changes:
+        at = utcnow()
+        session.connection().execute(
+            insert(_CHANGES),
+            [{"entity": e, "entity_id": i, "op": op, "user_id": user_id, "at": at} for e, i, op in changes],
         )
 
 
@@ -46,13 +56,11 @@ def latest_seq(session: Session) -> int:
 
 @event.listens_for(Session, "after_flush")
 def _record_orm_changes(session: Session, _ctx: Any) -> None:
-    user_id = session.info.get("user_id")
-    rows: list[dict[str, Any]] = []
+    changes: list[tuple[str, int, str]] = []
     for op, objs in (("insert", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objs:
             entity = TRACKED.get(type(obj))
             if entity is None or (op == "update" and not session.is_modified(obj)):
                 continue
-            rows.append({"entity": entity, "entity_id": obj.id, "op": op, "user_id": user_id})
-    if rows:
-        session.execute(insert(Change), rows)
+            changes.append((entity, obj.id, op))
+    record_many(session, changes, session.info.get("user_id"))

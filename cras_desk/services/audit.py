@@ -12,8 +12,11 @@ from sqlalchemy.orm import Session
 
 from cras_desk.db.engine import Database
 from cras_desk.db.models import AuditEvent, User
+from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import Role
 from cras_desk.services.actor import Actor
+
+_EVENTS = AuditEvent.__table__
 
 
 def record(
@@ -25,16 +28,7 @@ def record(
     patient_id: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    session.execute(
-        insert(AuditEvent).values(
-            user_id=actor.user_id if actor else None,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            patient_id=patient_id,
-            detail=detail,
-        )
-    )
+    record_many(session, actor, action, entity, [(entity_id, patient_id, detail)])
 
 
 def record_many(
@@ -47,10 +41,12 @@ def record_many(
     """One statement for a bulk change (entity id, patient id, detail per row): a lead moving 2,000
     referrals must not hold the write lock for 2,000 round trips."""
     if rows:
-        session.execute(
-            insert(AuditEvent),
+        at = utcnow()
+        session.connection().execute(
+            insert(_EVENTS),
             [
                 {
+                    "at": at,
                     "user_id": actor.user_id if actor else None,
                     "action": action,
                     "entity": entity,
