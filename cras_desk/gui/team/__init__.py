@@ -1,0 +1,1 @@
+"""The team-lead view: workload per advisor and bulk reassignment."""
