@@ -7,7 +7,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Enum, Integer, String, TypeDecorator
-from sqlalchemy.dialects.postgresql import JSONB
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -47,5 +46,7 @@ def key_column(length: int) -> String:
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
-JsonType: Any = JSON().with_variant(JSONB(), "postgresql")
+# Plain JSON on both engines: nothing queries inside these documents, and importing the PostgreSQL
+# dialect for JSONB would cost a SQLite desk a third of a second at startup.
+JsonType: Any = JSON()
 BigId: Any = BigInteger().with_variant(Integer(), "sqlite")

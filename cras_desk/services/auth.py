@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import select
 
 from cras_desk.db.engine import Database
-from cras_desk.db.models import User
+from cras_desk.db.models import Team, User
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import AuthenticationFailed, ValidationError
 from cras_desk.services import audit
 from cras_desk.services.actor import Actor
 from cras_desk.services.passwords import hash_password, verify_password
 
-# Verifying against a dummy hash when the user does not exist keeps the timing the same,
-# so sign-in does not reveal which user names exist.
-_DUMMY_HASH = hash_password("not-a-real-password", salt=b"0123456789abcdef")
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against a dummy hash when the user does not exist keeps the timing the same, so
+    sign-in does not reveal which user names exist. Made on first use: it is slow on purpose."""
+    return hash_password("not-a-real-password", salt=b"0123456789abcdef")
 
 
 def actor_of(user: User) -> Actor:
@@ -28,7 +33,7 @@ class AuthService:
     def sign_in(self, username: str, password: str) -> Actor:
         with self.db.write() as s:
             user = s.scalar(select(User).where(User.username == username.strip().lower()))
-            ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
+            ok = verify_password(password, user.password_hash if user else _dummy_hash())
             if user is None or not ok or not user.active:
                 audit.record(
                     s,
@@ -46,6 +51,12 @@ class AuthService:
         if failed:
             raise AuthenticationFailed("User name or password is not right.")
         return actor
+
+    def team_name(self, team_id: int | None) -> str | None:
+        if team_id is None:
+            return None
+        with self.db.read() as s:
+            return s.scalar(select(Team.name).where(Team.id == team_id))
 
     def verify(self, actor: Actor, password: str) -> bool:
         """Re-check the password of a signed-in user (unlocking an idle desk)."""

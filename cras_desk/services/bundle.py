@@ -1,49 +1,95 @@
-"""Every service the desk uses, built once from one Database and passed into the GUI's constructors."""
+"""Every service the desk uses, made from one Database and passed into the GUI's constructors.
+
+Each service is built (and its module imported) when first used, so a desk that starts on the
+worklist does not pay at startup for letters, booking or the team-lead view.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from cras_desk.db.engine import Database
 from cras_desk.domain.contact_policy import ContactPolicy
-from cras_desk.services.assignment import AssignmentService
-from cras_desk.services.audit import AuditService
-from cras_desk.services.auth import AuthService
-from cras_desk.services.booking import BookingService
-from cras_desk.services.choice import ChoiceService
-from cras_desk.services.claims import ClaimService
-from cras_desk.services.contact import ContactService
-from cras_desk.services.letters import LetterService
-from cras_desk.services.patient_record import PatientRecordService
-from cras_desk.services.worklist import WorklistService
+
+if TYPE_CHECKING:
+    from cras_desk.services.assignment import AssignmentService
+    from cras_desk.services.audit import AuditService
+    from cras_desk.services.auth import AuthService
+    from cras_desk.services.booking import BookingService
+    from cras_desk.services.choice import ChoiceService
+    from cras_desk.services.claims import ClaimService
+    from cras_desk.services.contact import ContactService
+    from cras_desk.services.letters import LetterService
+    from cras_desk.services.patient_record import PatientRecordService
+    from cras_desk.services.worklist import WorklistService
 
 
-@dataclass(frozen=True)
 class ServiceBundle:
-    db: Database
-    auth: AuthService
-    claims: ClaimService
-    worklist: WorklistService
-    records: PatientRecordService
-    contact: ContactService
-    choice: ChoiceService
-    booking: BookingService
-    assignment: AssignmentService
-    letters: LetterService
-    audit: AuditService
+    def __init__(self, db: Database, policy: ContactPolicy | None = None) -> None:
+        self.db = db
+        self.policy = policy
 
     @classmethod
     def build(cls, db: Database, policy: ContactPolicy | None = None) -> ServiceBundle:
-        return cls(
-            db=db,
-            auth=AuthService(db),
-            claims=ClaimService(db),
-            worklist=WorklistService(db),
-            records=PatientRecordService(db),
-            contact=ContactService(db, policy),
-            choice=ChoiceService(db),
-            booking=BookingService(db),
-            assignment=AssignmentService(db),
-            letters=LetterService(db),
-            audit=AuditService(db),
-        )
+        return cls(db, policy)
+
+    @cached_property
+    def auth(self) -> AuthService:
+        from cras_desk.services.auth import AuthService
+
+        return AuthService(self.db)
+
+    @cached_property
+    def claims(self) -> ClaimService:
+        from cras_desk.services.claims import ClaimService
+
+        return ClaimService(self.db)
+
+    @cached_property
+    def worklist(self) -> WorklistService:
+        from cras_desk.services.worklist import WorklistService
+
+        return WorklistService(self.db)
+
+    @cached_property
+    def records(self) -> PatientRecordService:
+        from cras_desk.services.patient_record import PatientRecordService
+
+        return PatientRecordService(self.db)
+
+    @cached_property
+    def contact(self) -> ContactService:
+        from cras_desk.services.contact import ContactService
+
+        return ContactService(self.db, self.policy)
+
+    @cached_property
+    def choice(self) -> ChoiceService:
+        from cras_desk.services.choice import ChoiceService
+
+        return ChoiceService(self.db)
+
+    @cached_property
+    def booking(self) -> BookingService:
+        from cras_desk.services.booking import BookingService
+
+        return BookingService(self.db)
+
+    @cached_property
+    def assignment(self) -> AssignmentService:
+        from cras_desk.services.assignment import AssignmentService
+
+        return AssignmentService(self.db)
+
+    @cached_property
+    def letters(self) -> LetterService:
+        from cras_desk.services.letters import LetterService
+
+        return LetterService(self.db)
+
+    @cached_property
+    def audit(self) -> AuditService:
+        from cras_desk.services.audit import AuditService
+
+        return AuditService(self.db)

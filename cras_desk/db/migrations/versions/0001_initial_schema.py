@@ -11,8 +11,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.types import Text
 
 from cras_desk.db.types import UtcDateTime
 
@@ -125,7 +123,7 @@ def upgrade() -> None:
         sa.Column("interpreter_needed", sa.Boolean(), nullable=False),
         sa.Column(
             "adjustments",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            sa.JSON(),
             nullable=False,
         ),
         sa.Column("adjustments_note", sa.Text(), nullable=True),
@@ -199,7 +197,7 @@ def upgrade() -> None:
         sa.Column("patient_id", sa.Integer(), nullable=True),
         sa.Column(
             "detail",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            sa.JSON(),
             nullable=True,
         ),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_audit_events_user_id_users")),
@@ -395,7 +393,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column(
             "options",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            sa.JSON(),
             nullable=False,
         ),
         sa.Column("decision", sa.String(length=20), nullable=False),
@@ -522,7 +520,7 @@ def upgrade() -> None:
         sa.Column("large_print", sa.Boolean(), nullable=False),
         sa.Column(
             "inputs",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            sa.JSON(),
             nullable=False,
         ),
         sa.Column("created_at", UtcDateTime(), nullable=False),

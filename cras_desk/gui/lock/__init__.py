@@ -1,0 +1,1 @@
+"""Locking an idle desk: an application-wide idle watcher and the lock screen."""

@@ -1,0 +1,457 @@
+"""The main window: composes the feature widgets, owns the menus and the status bar, nothing more.
+
+Layout for an advisor on the phone: the worklist on the left; the patient pane on the right with
+the call flow (outcome, choice script, booking) in tabs under it. The team-lead view and the
+letters print queue are further screens (tabs), built the first time they are opened.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QFrame, QLabel, QMainWindow, QMenu, QScrollArea, QWidget
+
+from cras_desk.domain.enums import Role
+from cras_desk.domain.errors import ClaimConflict, CrasError
+from cras_desk.gui import shortcuts
+from cras_desk.gui.desk_context import DeskContext
+from cras_desk.gui.features import (
+    BOOKING,
+    CHOICE,
+    LETTERS,
+    OUTCOME,
+    TEAM,
+    Feature,
+    FeatureSlot,
+    letters_factory,
+)
+from cras_desk.gui.generated.ui_main_window import Ui_MainWindow
+from cras_desk.gui.lock.controller import DeskLock
+from cras_desk.gui.patient.pane import PatientPane
+from cras_desk.gui.style import set_role
+from cras_desk.gui.worklist.live import LiveUpdates, is_connection_error
+from cras_desk.gui.worklist.panel import WorklistPanel
+from cras_desk.services.worklist import Scope
+
+if TYPE_CHECKING:
+    from cras_desk.services.claims import Claim
+
+FLOW_MIN_HEIGHT = 540  # below this a call-flow panel scrolls rather than squashing its parts
+CLAIM_REFRESH_MS = 5 * 60_000  # claims last 20 minutes; a long call keeps its claim alive
+ROLE_TEXT = {Role.ADVISOR: "Patient care advisor", Role.TEAM_LEAD: "Team lead", Role.ADMIN: "Administrator"}
+
+
+class MainWindow(QMainWindow):
+    sign_out_requested = Signal()
+    first_page_shown = Signal()  # the first worklist page is painted (start-up benchmark)
+
+    def __init__(
+        self,
+        ctx: DeskContext,
+        *,
+        database_text: str = "",
+        team_name: str | None = None,
+        live_interval_ms: int = 5000,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.ui = Ui_MainWindow()
+        self.ui.setupUi(self)
+        self.current_referral: int | None = None
+        self.claimed_referral: int | None = None
+        self._first_page_done = False
+        self._asking_next = False
+        self._shut_down = False
+
+        self.worklist = WorklistPanel(ctx, self.ui.worklistHost)
+        self.ui.worklistHostLayout.addWidget(self.worklist)
+        self.patient = PatientPane(ctx, self.ui.patientHost)
+        self.ui.patientHostLayout.addWidget(self.patient)
+        self.flow: dict[str, FeatureSlot] = {}
+        self._flow_pages: dict[str, QWidget] = {}
+        for feature, page in ((OUTCOME, self.ui.outcomeTab), (CHOICE, self.ui.choiceTab)):
+            self._add_flow_slot(feature, page)
+        self._add_flow_slot(BOOKING, self.ui.bookingTab)
+        self.ui.flowTabs.hide()  # no call flow until a patient is open
+        self.team: FeatureSlot | None = None
+        if ctx.actor.is_lead:  # the service refuses advisors anyway; they do not see the tab at all
+            self.team = FeatureSlot(TEAM, ctx, parent=self.ui.screens)
+            self.team.built.connect(self._team_built)
+            self.ui.screens.addTab(self.team, "Team")
+        self.letters = FeatureSlot(LETTERS, ctx, letters_factory, self.ui.screens)
+        self.ui.screens.addTab(self.letters, "Letters")
+        self.ui.mainSplitter.setStretchFactor(0, 5)
+        self.ui.mainSplitter.setStretchFactor(1, 6)
+        self.ui.rightSplitter.setStretchFactor(0, 5)
+        self.ui.rightSplitter.setStretchFactor(1, 6)
+
+        self.actions_by_id: dict[str, QAction] = {}
+        self._build_menus()
+        self._build_status_bar(database_text, team_name)
+        self.lock = DeskLock(ctx, self.ui.pages, self.ui.deskPage, list(self.actions_by_id.values()), self)
+        self.lock.sign_out_requested.connect(self.sign_out_requested)
+        self.live = LiveUpdates(
+            ctx.services.db, ctx.tasks, live_interval_ms, self, ignore_user=ctx.actor.user_id
+        )
+        self._claim_timer = QTimer(self)
+        self._claim_timer.setInterval(CLAIM_REFRESH_MS)
+        self._claim_timer.timeout.connect(self._keep_claim)
+        self._connect()
+        self.setWindowTitle(f"CRAS Desk - {ctx.actor.full_name}")
+        self.worklist.search.setFocus()
+
+    # --- composition -----------------------------------------------------------------------------
+
+    def _add_flow_slot(self, feature: Feature, page: QWidget) -> None:
+        # In a scroll area: a tall panel scrolls instead of squeezing the patient pane above it.
+        scroll = QScrollArea(page)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        slot = FeatureSlot(feature, self.ctx, parent=scroll)
+        slot.setMinimumHeight(FLOW_MIN_HEIGHT)  # a script squeezed to one line cannot be read aloud
+        scroll.setWidget(slot)
+        page.layout().addWidget(scroll)
+        slot.built.connect(lambda widget, key=feature.key: self._flow_built(key, widget))
+        self.flow[feature.key] = slot
+        self._flow_pages[feature.key] = page
+
+    def _flow_built(self, key: str, widget: QWidget) -> None:
+        changed = getattr(widget, "changed", None)
+        if changed is not None:
+            changed.connect(self._referral_changed_here)
+        if key == CHOICE.key and hasattr(widget, "site_chosen"):
+            widget.site_chosen.connect(self._site_chosen)
+        if self.current_referral is not None:
+            widget.set_referral(self.current_referral)
+
+    def _team_built(self, widget: QWidget) -> None:
+        # One reload per bulk move (its `changed` fires once per referral moved).
+        reassigned = getattr(widget, "reassigned", None)
+        if reassigned is not None:
+            reassigned.connect(lambda _n: self.worklist.refresh())
+
+    def _build_menus(self) -> None:
+        u = self.ui
+        lead = self.ctx.actor.is_lead
+        menus: dict[QMenu, list[str | None]] = {
+            u.menuDesk: [
+                "desk.next_patient",
+                "desk.work_selected",
+                "desk.release",
+                None,
+                "app.lock",
+                "app.sign_out",
+                "app.quit",
+            ],
+            u.menuWorklist: [
+                "worklist.search",
+                "worklist.focus",
+                "worklist.refresh",
+                None,
+                "worklist.scope_mine",
+                "worklist.scope_team",
+                *(["worklist.scope_all"] if lead else []),
+                "worklist.callbacks",
+                "worklist.clear_filters",
+            ],
+            u.menuCall: [
+                "flow.outcome",
+                "flow.choice",
+                "flow.booking",
+                None,
+                "patient.focus",
+                "patient.copy_phone",
+                "patient.copy_phone_2",
+                "patient.copy_nhs",
+            ],
+            u.menuView: ["view.desk", *(["view.team"] if self.team else []), "view.letters"],
+            u.menuHelp: ["help.shortcuts"],
+        }
+        handlers = {
+            "desk.next_patient": self.next_patient,
+            "desk.work_selected": self.work_selected,
+            "desk.release": self.release_current,
+            "app.lock": lambda: self.lock.lock(),
+            "app.sign_out": self.sign_out_requested.emit,
+            "app.quit": self.close,
+            "worklist.search": lambda: (self.show_desk(), self.worklist.focus_search()),
+            "worklist.focus": lambda: (self.show_desk(), self.worklist.focus_table()),
+            "worklist.refresh": self.worklist.refresh,
+            "worklist.scope_mine": lambda: self.worklist.set_scope(Scope.MINE),
+            "worklist.scope_team": lambda: self.worklist.set_scope(Scope.TEAM),
+            "worklist.scope_all": lambda: self.worklist.set_scope(Scope.ALL),
+            "worklist.callbacks": self.worklist.toggle_callbacks,
+            "worklist.clear_filters": self.worklist.clear_filters,
+            "flow.outcome": lambda: self.show_flow(OUTCOME.key),
+            "flow.choice": lambda: self.show_flow(CHOICE.key),
+            "flow.booking": lambda: self.show_flow(BOOKING.key),
+            "patient.focus": lambda: (self.show_desk(), self.patient.focus()),
+            "patient.copy_phone": lambda: self.patient.copy_phone(0),
+            "patient.copy_phone_2": lambda: self.patient.copy_phone(1),
+            "patient.copy_nhs": self.patient.copy_nhs,
+            "view.desk": self.show_desk,
+            "view.team": lambda: self.team and self.ui.screens.setCurrentWidget(self.team),
+            "view.letters": lambda: self.ui.screens.setCurrentWidget(self.letters),
+            "help.shortcuts": self.show_shortcuts,
+        }
+        for menu, ids in menus.items():
+            for sid in ids:
+                if sid is None:
+                    menu.addSeparator()
+                    continue
+                context = Qt.ShortcutContext.WindowShortcut
+                if sid == "desk.work_selected":  # Ctrl+Return means "save" inside the call-flow panels
+                    context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+                act = shortcuts.action(self, sid, handlers[sid], context=context)
+                (self.worklist if sid == "desk.work_selected" else self).addAction(act)
+                menu.addAction(act)
+                self.actions_by_id[sid] = act
+        about = QAction("About CRAS Desk", self)
+        about.triggered.connect(self._about)
+        u.menuHelp.addAction(about)
+
+    def _build_status_bar(self, database_text: str, team_name: str | None) -> None:
+        bar = self.statusBar()
+        actor = self.ctx.actor
+        self.db_label = QLabel("Database: connecting...", self)
+        self.db_label.setObjectName("statusDatabase")
+        self.db_label.setToolTip(database_text)
+        self.busy_label = QLabel("", self)
+        self.busy_label.setObjectName("statusBusy")
+        set_role(self.busy_label, "busy", name="state")
+        team = team_name or (f"#{actor.team_id}" if actor.team_id else "none")
+        self.user_label = QLabel(f"{actor.full_name} ({actor.username})", self)
+        self.user_label.setObjectName("statusUser")
+        self.role_label = QLabel(ROLE_TEXT.get(actor.role, actor.role.value), self)
+        self.role_label.setObjectName("statusRole")
+        self.team_label = QLabel(f"Team: {team}", self)
+        self.team_label.setObjectName("statusTeam")
+        for w in (self.busy_label, self.db_label, self.user_label, self.role_label, self.team_label):
+            w.setAccessibleName(w.text() or w.objectName())
+            bar.addPermanentWidget(w)
+
+    def _connect(self) -> None:
+        ctx = self.ctx
+        self.worklist.referral_activated.connect(self.open_referral)
+        self.worklist.model.query_loaded.connect(self._page_loaded)
+        self.patient.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.patient.load_failed.connect(self._task_failed)
+        ctx.tasks.busy_changed.connect(lambda busy: self.busy_label.setText("Working..." if busy else ""))
+        ctx.tasks.failed.connect(self._task_failed)
+        self.live.connection_changed.connect(self._connection_changed)
+        self.live.referrals_changed.connect(self._changed_elsewhere)
+        self.live.flooded.connect(self.worklist.refresh)
+
+    def start(self) -> None:
+        """Once shown: first worklist page, live updates, the idle lock."""
+        QTimer.singleShot(0, self, self._proportions)  # once laid out at its real size
+        self.worklist.start()
+        self.live.start()
+        self.lock.start()
+        self._claim_timer.start()
+        waiting = self.ctx.drafts.referrals_with_drafts()
+        if waiting:
+            self.statusBar().showMessage(
+                f"Unsaved notes kept for {len(waiting)} referral(s): they come back when you open them.",
+                15000,
+            )
+
+    def _proportions(self) -> None:
+        # The call needs the room: the worklist keeps its key columns, the rest scrolls sideways.
+        width, height = self.ui.mainSplitter.width(), self.ui.rightSplitter.height()
+        self.ui.mainSplitter.setSizes([width * 38 // 100, width - width * 38 // 100])
+        self.ui.rightSplitter.setSizes([height * 42 // 100, height - height * 42 // 100])
+
+    def _page_loaded(self, _rows: int, _seconds: float) -> None:
+        if self._first_page_done:
+            return
+        self._first_page_done = True
+        self.worklist.table.viewport().repaint()  # painted now, not on the next event-loop turn
+        self.first_page_shown.emit()
+        # Build the call-flow panels while the advisor reads the list, so F2 opens them at once.
+        QTimer.singleShot(0, self, self._warm_up)  # tied to the window: dropped if it is gone
+
+    def _warm_up(self) -> None:
+        if self._shut_down:
+            return
+        for slot in self.flow.values():
+            slot.widget()
+
+    # --- screens ---------------------------------------------------------------------------------
+
+    def show_desk(self) -> None:
+        self.ui.screens.setCurrentWidget(self.ui.deskTab)
+
+    def show_flow(self, key: str) -> None:
+        self.show_desk()
+        if self.current_referral is None:
+            self.statusBar().showMessage(
+                f"Open a patient first ({shortcuts.text('desk.next_patient')} for the next one).", 5000
+            )
+            return
+        self.ui.flowTabs.show()
+        slot = self.flow[key]
+        self.ui.flowTabs.setCurrentWidget(self._flow_pages[key])
+        widget = slot.widget()
+        if widget is not None:
+            widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def show_shortcuts(self) -> None:
+        shortcuts.ShortcutsDialog(self).exec()
+
+    def _about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        from cras_desk import __version__
+
+        QMessageBox.about(
+            self,
+            "About CRAS Desk",
+            f"CRAS Desk {__version__}\nMSK Clinical Referral and Assessment Service.\n"
+            f"Signed in as {self.ctx.actor.full_name}.",
+        )
+
+    # --- the call flow ---------------------------------------------------------------------------
+
+    def open_referral(self, referral_id: int) -> None:
+        """Show the referral everywhere: patient pane, call-flow panels, worklist cursor."""
+        self.current_referral = referral_id
+        self.patient.show_referral(referral_id)
+        for slot in self.flow.values():
+            widget = slot.ready
+            if widget is not None:
+                widget.set_referral(referral_id)
+        self.ui.flowTabs.show()
+        self.worklist.select_referral(referral_id)
+
+    def next_patient(self) -> None:
+        if self._asking_next:
+            return
+        self._asking_next = True
+        claims, actor = self.ctx.services.claims, self.ctx.actor
+        self.statusBar().showMessage("Finding the next patient...")
+        self.ctx.tasks.run(lambda: claims.next_patient(actor), self._claimed, self._claim_failed)
+
+    def work_selected(self) -> None:
+        rid = self.worklist.current_referral_id()
+        if rid is None:
+            return
+        claims, actor = self.ctx.services.claims, self.ctx.actor
+        self.ctx.tasks.run(lambda: claims.claim(actor, rid), self._claimed, self._claim_failed)
+
+    def _claimed(self, claim: Claim | None) -> None:
+        self._asking_next = False
+        if claim is None:
+            self.statusBar().showMessage("Nobody to call right now: no callable referral is waiting.", 8000)
+            return
+        previous, self.claimed_referral = self.claimed_referral, claim.referral_id
+        if previous is not None and previous != claim.referral_id:
+            claims, actor = self.ctx.services.claims, self.ctx.actor
+            self.ctx.tasks.run(lambda: claims.release(actor, previous), None, lambda _e: None)
+            self.worklist.refresh_referral(previous)
+        self.statusBar().showMessage("Referral claimed: it is yours for this call.", 5000)
+        self.open_referral(claim.referral_id)
+        self.worklist.refresh_referral(claim.referral_id)
+        self.show_flow(OUTCOME.key)
+
+    def _claim_failed(self, exc: BaseException) -> None:
+        self._asking_next = False
+        if isinstance(exc, ClaimConflict):
+            self.statusBar().showMessage(str(exc), 8000)
+            self.worklist.refresh_referral(self.worklist.current_referral_id() or 0)
+            return
+        self._task_failed(exc)
+
+    def release_current(self) -> None:
+        rid = self.claimed_referral
+        if rid is None:
+            return
+        self.claimed_referral = None
+        claims, actor = self.ctx.services.claims, self.ctx.actor
+        self.ctx.tasks.run(
+            lambda: claims.release(actor, rid),
+            lambda _r: self.worklist.refresh_referral(rid),
+            self._task_failed,
+        )
+        self.statusBar().showMessage("Referral released for others to work.", 5000)
+
+    def _keep_claim(self) -> None:
+        rid = self.claimed_referral
+        if rid is None:
+            return
+        claims, actor = self.ctx.services.claims, self.ctx.actor
+
+        def lost(exc: BaseException) -> None:
+            if isinstance(exc, ClaimConflict):
+                self.claimed_referral = None
+                self.statusBar().showMessage(str(exc), 10000)
+            else:
+                self._task_failed(exc)
+
+        self.ctx.tasks.run(lambda: claims.claim(actor, rid), None, lost)
+
+    def _site_chosen(self, referral_id: int, site_id: int) -> None:
+        """The patient chose a site on the script: straight on to booking at that site."""
+        if referral_id != self.current_referral:
+            return
+        booking = self.flow[BOOKING.key].widget()
+        if booking is not None and hasattr(booking, "preselect_sites"):
+            booking.preselect_sites([site_id])
+        self.show_flow(BOOKING.key)
+
+    def _referral_changed_here(self, referral_id: int) -> None:
+        """A call-flow panel saved a change: repaint the row, the pane and the other panels (a choice
+        made on the script is what the booking panel searches)."""
+        if self.claimed_referral is None:
+            self.claimed_referral = referral_id  # the save went through ensure_claim: it is ours now
+        self.worklist.refresh_referral(referral_id)
+        if referral_id != self.current_referral:
+            return
+        self.patient.reload()
+        source = self.sender()
+        for slot in self.flow.values():
+            widget = slot.ready
+            if widget is not None and widget is not source:
+                widget.set_referral(referral_id)  # same id: reloads when next shown, keeps drafts
+
+    def _changed_elsewhere(self, referral_ids: set[int]) -> None:
+        self.worklist.apply_changes(referral_ids)
+        if self.current_referral in referral_ids:
+            self.patient.reload()
+
+    # --- state -----------------------------------------------------------------------------------
+
+    def _connection_changed(self, ok: bool, message: str) -> None:
+        self.db_label.setText(message)
+        self.db_label.setAccessibleName(message)
+        set_role(self.db_label, "connected" if ok else "disconnected", name="state")
+        if not ok:
+            self.live.timer.setInterval(min(self.live.timer.interval(), 5000))
+
+    def _task_failed(self, exc: BaseException) -> None:
+        if is_connection_error(exc):
+            self.live.report_error(exc)
+            return
+        text = str(exc) if isinstance(exc, CrasError) else f"Something went wrong: {exc}"
+        self.statusBar().showMessage(text, 10000)
+
+    # --- closing ---------------------------------------------------------------------------------
+
+    def shutdown(self, wait_ms: int = 5000) -> None:
+        """Stop timers and give back this desk's claims (called on close and sign-out)."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self.live.stop()
+        self.lock.stop()
+        self._claim_timer.stop()
+        claims, actor = self.ctx.services.claims, self.ctx.actor
+        self.ctx.tasks.run(lambda: claims.release_all(actor), None, lambda _e: None)
+        self.ctx.tasks.wait_idle(wait_ms)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""The patient and referral pane."""

@@ -1,0 +1,1 @@
+"""Signing in: the sign-in dialog, the database connection dialog, and getting the database ready."""

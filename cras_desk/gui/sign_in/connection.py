@@ -1,0 +1,184 @@
+"""Which database the desk connects to, and getting it ready (off the UI thread).
+
+The connection is decided in this order: the URL given on the command line (this run only), the
+URL saved in the settings by an administrator, the embedded SQLite file in the user's data folder.
+A server URL never carries its password in a file: it comes from the OS keyring, or, where
+there is none (headless Linux), the advisor types it at sign-in each time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import select, text
+from sqlalchemy.engine import URL, make_url
+
+from cras_desk.db.engine import Database
+from cras_desk.domain.errors import CrasError
+from cras_desk.paths import default_database_path
+
+# Beside cras_desk/db/migrate.py; not imported from there because that module imports Alembic.
+_MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "db" / "migrations"
+
+
+class SchemaOutOfDate(CrasError):
+    pass
+
+
+@dataclass(frozen=True)
+class Target:
+    """A database to connect to. url never holds the password; password is kept in memory only."""
+
+    url: URL
+    password: str | None = None
+    embedded: bool = False  # the default SQLite file (seeded with demo data on first run)
+    from_cli: bool = False  # given on the command line: used for this run, never saved
+    pending: bool = False  # chosen in the connection dialog, saved only after an admin signs in
+    remember: bool = True  # keep the typed password in the keyring once it has worked
+
+    @property
+    def is_server(self) -> bool:
+        return self.url.get_backend_name() != "sqlite"
+
+    @property
+    def display(self) -> str:
+        if self.embedded:
+            return f"embedded database on this computer ({self.url.database})"
+        return self.url.render_as_string(hide_password=True)
+
+    @property
+    def keyring_account(self) -> str:
+        return self.url.render_as_string(hide_password=False)
+
+    def needs_password(self) -> bool:
+        return self.is_server and self.password is None
+
+    def with_password(self, password: str | None) -> Target:
+        return replace(self, password=password)
+
+    def full_url(self) -> URL:
+        return self.url.set(password=self.password) if self.password is not None else self.url
+
+
+def embedded_target() -> Target:
+    return Target(make_url(f"sqlite+pysqlite:///{default_database_path()}"), embedded=True)
+
+
+def target_from(url: str | None, saved_url: str, *, from_cli: bool = False) -> Target:
+    """The target for a URL (None/empty: the embedded file); a server password from the keyring."""
+    if not url:
+        return embedded_target()
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")  # the driver the project installs
+    password = parsed.password
+    bare = parsed.set(password=None)
+    target = Target(bare, password=password, from_cli=from_cli, pending=not from_cli and url != saved_url)
+    if target.is_server and password is None:
+        from cras_desk import credentials  # keyring costs 60 ms to import: only for a server
+
+        stored = credentials.get_password(target.keyring_account)
+        if stored is not None:
+            target = target.with_password(stored)
+    return target
+
+
+# --- getting the database ready (runs on the worker thread) --------------------------------------
+
+_REVISION = re.compile(r'^revision(?::\s*str)?\s*=\s*["\']([^"\']+)["\']', re.M)
+_DOWN = re.compile(r"^down_revision(?::[^=]*)?=\s*(.+)$", re.M)
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest migration, read from the migration files' text.
+
+    Importing Alembic to ask costs a third of the desk's whole start-up time; the revision files
+    name themselves and their parent in two plain assignments. None if they cannot be read that
+    way (then Alembic is asked).
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (_MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        rev = _REVISION.search(source)
+        down = _DOWN.search(source)
+        if rev is None or down is None:
+            return None
+        revisions.add(rev.group(1))
+        parents.update(re.findall(r'["\']([^"\']+)["\']', down.group(1)))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except Exception:  # no alembic_version table: a new, empty database
+            return None
+
+
+def prepare(
+    target: Target, progress: Callable[[str], None] | None = None, *, demo_referrals: int = 30_000
+) -> Database:
+    """Connect, bring the schema up to date where the desk may, and seed the demo data on first run.
+
+    Runs on the worker thread. Raises SQLAlchemy's errors for an unreachable server (the caller
+    turns them into a message) and SchemaOutOfDate for a central database IT must upgrade.
+    """
+    say = progress or (lambda _m: None)
+    db = Database(target.full_url())
+    try:
+        found = current_revision(db)  # also proves the connection and the password
+        head = head_revision()
+        current = found is not None and found == head if head is not None else None
+        if current is None:
+            from cras_desk.db.migrate import is_current
+
+            current = is_current(db.engine)
+        if not current:
+            if target.is_server:
+                raise SchemaOutOfDate(
+                    f"The database's schema ({found or 'none'}) is not the one this desk needs. "
+                    "Ask IT to run: cras-desk db upgrade --url <the database URL>"
+                )
+            say("Preparing the database on this computer...")
+            from cras_desk.db.migrate import upgrade
+
+            upgrade(db.engine)
+        if target.embedded:
+            _seed_if_empty(db, say, demo_referrals)
+    except BaseException:
+        db.dispose()
+        raise
+    return db
+
+
+def _seed_if_empty(db: Database, say: Callable[[str], None], referrals: int) -> None:
+    # The same test as cras_desk.demo.seed.is_empty, asked here first because importing the seed
+    # module (Faker and the demo tables) costs more than the desk's whole start-up.
+    from cras_desk.db.models import User
+
+    with db.read() as s:
+        if s.scalar(select(User.id).limit(1)) is not None:
+            return
+    from cras_desk.demo.seed import is_empty, seed_database
+
+    if is_empty(db):
+        say(f"First run: creating the demo data ({referrals:,} referrals). This takes a few seconds...")
+        summary = seed_database(db, referrals=referrals, progress=lambda step: say(f"Demo data: {step}"))
+        say(f"Demo data ready ({summary.seconds:.0f} s).")
+
+
+def remember_password(target: Target) -> bool:
+    """Keep a typed server password in the keyring; False where the OS has no keyring."""
+    if not target.is_server or target.password is None or not target.remember:
+        return False
+    from cras_desk import credentials
+
+    return credentials.store_password(target.keyring_account, target.password)

@@ -1,0 +1,1 @@
+"""The worklist feature: the paged table model, its panel, and live updates from the change feed."""

@@ -1,0 +1,430 @@
+"""The worklist panel: search box, filter bar and the referral table.
+
+Every change of search text, filter or sort is a new SQL query run on the worker; the newest one
+supersedes the rest, so typing fast shows only the last keystroke's rows. Nothing here touches the
+database on the UI thread.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cras_desk.domain.enums import Priority, ReferralStatus, ServiceCode
+from cras_desk.domain.search_terms import SearchKind, classify
+from cras_desk.gui import shortcuts
+from cras_desk.gui.desk_context import DeskContext
+from cras_desk.gui.style import set_role
+from cras_desk.gui.worklist.model import COLUMNS, STATUS_TEXT, Query, WorklistModel
+from cras_desk.services.worklist import Scope, WorklistFilter
+
+SERVICE_TEXT: dict[ServiceCode, str] = {
+    ServiceCode.PHYSIOTHERAPY: "Physiotherapy",
+    ServiceCode.MSK_MDT: "Orthopaedic / MSK MDT",
+    ServiceCode.PAIN: "Pain management",
+    ServiceCode.RHEUMATOLOGY: "Rheumatology",
+    ServiceCode.PODIATRY: "Podiatry",
+    ServiceCode.ORTHOTICS: "Orthotics",
+}
+_INCLUDE_CLOSED = "__closed__"
+# Shorter than this, a search matches a large part of the list (every number starts 0 or 9, every
+# local postcode BN) and costs the database a scan for rows nobody will read: the list stays as it
+# is and the advisor is asked for a little more.
+MIN_SEARCH: dict[SearchKind, tuple[int, str]] = {
+    SearchKind.NAME: (2, "Keep typing: 2 letters of the name or more"),
+    SearchKind.POSTCODE: (4, "Keep typing: a postcode needs 4 characters or more"),
+    SearchKind.PHONE: (6, "Keep typing: a phone number needs 6 digits or more"),
+    SearchKind.NHS_PREFIX: (4, "Keep typing: an NHS number needs 4 digits or more"),
+}
+
+
+def effective_search(text: str) -> tuple[str, str]:
+    """(the search to run, a hint for the advisor): "" while the text is too short to be selective."""
+    term = classify(text)
+    if term is None:
+        return "", ""
+    least, hint = MIN_SEARCH.get(term.kind, (0, ""))
+    typed = len(term.value) if term.kind is not SearchKind.NAME else len(text.replace(" ", "").strip())
+    if typed < least:
+        return "", hint
+    return text.strip(), term.note or ""
+
+
+# Widths in characters: fixed so the view never measures 300,000 rows to size a column.
+_WIDTHS = {
+    "priority": 9,
+    "weeks": 5,
+    "breach": 8,
+    "name": 24,
+    "nhs": 13,
+    "service": 16,
+    "status": 15,
+    "attempts": 6,
+    "next": 18,
+    "claimed": 14,
+}
+
+
+class WorklistPanel(QWidget):
+    referral_activated = Signal(int)  # Return or double-click on a row: open it
+    current_changed = Signal(object)  # the referral id under the cursor, or None
+
+    def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("worklistPanel")
+        self.model = WorklistModel(
+            ctx.services.worklist, ctx.actor, ctx.tasks, ctx.settings.worklist_page_size, self
+        )
+        self._want_selected: int | None = None
+        self._sort_indicator = (0, Qt.SortOrder.AscendingOrder)
+        self._started = False
+        self._build()
+        self._connect()
+
+    # --- layout ----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.search = QLineEdit(self)
+        self.search.setObjectName("worklistSearch")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(
+            f"Search name, NHS number, postcode or phone ({shortcuts.text('worklist.search')})"
+        )
+        self.search.setAccessibleName("Search the worklist")
+        self.search.setAccessibleDescription("Name, NHS number, postcode or phone number")
+        search_label = QLabel("&Search", self)
+        search_label.setBuddy(self.search)
+        self.search_hint = QLabel(self)
+        set_role(self.search_hint, "hint")
+
+        self.scope = QComboBox(self)
+        self.scope.setObjectName("worklistScope")
+        self.scope.setAccessibleName("Whose work")
+        self.scope.addItem("My work", Scope.MINE)
+        self.scope.addItem("My team", Scope.TEAM)
+        if self.ctx.actor.is_lead:
+            self.scope.addItem("All teams", Scope.ALL)
+
+        self.service = QComboBox(self)
+        self.service.setObjectName("worklistService")
+        self.service.setAccessibleName("Service")
+        self.service.addItem("All services", None)
+        for code, text in SERVICE_TEXT.items():
+            self.service.addItem(text, code)
+
+        self.priority = QComboBox(self)
+        self.priority.setObjectName("worklistPriority")
+        self.priority.setAccessibleName("Priority")
+        self.priority.addItem("Any priority", None)
+        for p in Priority:
+            self.priority.addItem(p.value.capitalize(), p)
+
+        self.status = QComboBox(self)
+        self.status.setObjectName("worklistStatus")
+        self.status.setAccessibleName("Status")
+        self.status.addItem("Open (any status)", None)
+        for st in ReferralStatus:
+            self.status.addItem(STATUS_TEXT[st], st)
+        self.status.addItem("Everything, with closed", _INCLUDE_CLOSED)
+
+        self.breach = QSpinBox(self)
+        self.breach.setObjectName("worklistBreachWithin")
+        self.breach.setAccessibleName("Breach within days")
+        self.breach.setRange(-1, 365)
+        self.breach.setValue(-1)
+        self.breach.setSpecialValueText("any time")
+        self.breach.setPrefix("")
+        self.breach.setSuffix(" days")
+        self.breach.setToolTip("Only referrals breaching within this many days (breached ones included)")
+        breach_label = QLabel("&Breach within", self)
+        breach_label.setBuddy(self.breach)
+
+        self.callbacks = QCheckBox("Callbacks due &now", self)
+        self.callbacks.setObjectName("worklistCallbacksDue")
+        self.callbacks.setAccessibleName("Only callbacks due now")
+        self.callbacks.setToolTip(shortcuts.SHORTCUTS["worklist.callbacks"].label)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("worklistTable")
+        self.table.setAccessibleName("Worklist")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table: the tab order stays sensible
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setCornerButtonEnabled(False)
+        self.table.verticalHeader().setVisible(False)
+        rows = self.table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(*self._sort_indicator)
+        header.setHighlightSections(False)
+        header.setStretchLastSection(True)
+        char = self.fontMetrics().averageCharWidth()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        titles = QFontMetrics(bold)
+        for i, col in enumerate(COLUMNS):
+            # Wide enough for the title and for typical content; never measured from the rows.
+            header.resizeSection(i, max(_WIDTHS[col.key] * char, titles.horizontalAdvance(col.title)) + 24)
+
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("worklistCount")
+        set_role(self.count_label, "hint")
+        self.pending_label = QLabel(self)
+        self.pending_label.setObjectName("worklistPending")
+        set_role(self.pending_label, "notice")
+        self.pending_label.hide()
+
+        # Combos size to a few characters, not to their longest entry, so the worklist can be narrow
+        # on a laptop screen and the patient pane keeps its room.
+        for combo, chars in ((self.scope, 6), (self.service, 8), (self.priority, 6), (self.status, 8)):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(chars)
+        top = QHBoxLayout()
+        top.addWidget(search_label)
+        top.addWidget(self.search, 1)
+        filters = QHBoxLayout()
+        for w in (self.scope, self.service, self.priority, self.status):
+            filters.addWidget(w, 1)
+        more = QHBoxLayout()
+        more.addWidget(breach_label)
+        more.addWidget(self.breach)
+        more.addSpacing(12)
+        more.addWidget(self.callbacks)
+        more.addStretch(1)
+        footer = QHBoxLayout()
+        footer.addWidget(self.count_label)
+        footer.addWidget(self.search_hint, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addLayout(filters)
+        layout.addLayout(more)
+        layout.addWidget(self.pending_label)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(footer)
+
+        order = [self.search, self.scope, self.service, self.priority, self.status, self.breach]
+        order += [self.callbacks, self.table]
+        for a, b in itertools.pairwise(order):
+            QWidget.setTabOrder(a, b)
+        self.search.installEventFilter(self)
+
+    def _connect(self) -> None:
+        self.search.textChanged.connect(self._search_changed)
+        for combo in (self.scope, self.service, self.priority, self.status):
+            combo.currentIndexChanged.connect(self._filters_changed)
+        self.breach.valueChanged.connect(self._filters_changed)
+        self.callbacks.toggled.connect(self._filters_changed)
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._sort_changed)
+        self.table.activated.connect(self._activated)
+        self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.model.query_started.connect(self._query_started)
+        self.model.query_loaded.connect(self._query_loaded)
+        self.model.page_loaded.connect(lambda _n, _s: self._show_count())
+        self.model.count_known.connect(lambda _n: self._show_count())
+        self.model.load_failed.connect(self._load_failed)
+
+    # --- queries ---------------------------------------------------------------------------------
+
+    def current_filter(self) -> WorklistFilter:
+        # Combo data comes back from Qt as plain str (the enums are StrEnums): make them enums again.
+        status = self.status.currentData()
+        service = self.service.currentData()
+        priority = self.priority.currentData()
+        breach = self.breach.value()
+        return WorklistFilter(
+            scope=Scope(self.scope.currentData()),
+            service=ServiceCode(service) if service else None,
+            priority=Priority(priority) if priority else None,
+            status=None if status in (None, _INCLUDE_CLOSED) else ReferralStatus(status),
+            include_closed=status == _INCLUDE_CLOSED,
+            breach_within_days=None if breach < 0 else breach,
+            callbacks_due=self.callbacks.isChecked(),
+            search=effective_search(self.search.text())[0],
+        )
+
+    def start(self) -> None:
+        """The first query; the main window calls it once it is on screen."""
+        self._started = True
+        self.model.set_query(Query(self.current_filter(), *self._sort_of(*self._sort_indicator)))
+
+    def _sort_of(self, column: int, order: Qt.SortOrder) -> tuple:
+        col = COLUMNS[column]
+        descending = (order == Qt.SortOrder.DescendingOrder) != col.invert
+        return (col.sort, descending)
+
+    def _search_changed(self, text: str) -> None:
+        search, hint = effective_search(text)
+        self.search_hint.setText(hint)
+        if self._started and search != self.model.query.filter.search:
+            self.model.set_filter(replace(self.model.query.filter, search=search))
+
+    def _filters_changed(self) -> None:
+        if self._started:
+            self.model.set_filter(self.current_filter())
+
+    def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
+        if self.model.sort_column(column, order):
+            self._sort_indicator = (column, order)
+            return
+        header = self.table.horizontalHeader()  # a column SQL cannot sort: put the arrow back
+        header.blockSignals(True)
+        header.setSortIndicator(*self._sort_indicator)
+        header.blockSignals(False)
+
+    def refresh(self) -> None:
+        self.pending_label.hide()
+        self._want_selected = self.current_referral_id()
+        self.model.refresh()
+
+    def refresh_referral(self, referral_id: int) -> None:
+        """After a change made at this desk: repaint that row (and pick up new work on the next F5)."""
+        self.model.refresh_rows([referral_id])
+
+    def apply_changes(self, referral_ids: set[int]) -> None:
+        """Rows other desks changed: repaint the loaded ones; tell the advisor about the others."""
+        loaded = self.model.loaded_ids()
+        self.model.refresh_rows(referral_ids & loaded)
+        others = len(referral_ids - loaded)
+        if others:
+            self.pending_label.setText(
+                f"{others} other referral{'s' if others != 1 else ''} changed: "
+                f"press {shortcuts.text('worklist.refresh')} to refresh the list."
+            )
+            self.pending_label.show()
+
+    # --- filter shortcuts ------------------------------------------------------------------------
+
+    def set_scope(self, scope: Scope) -> bool:
+        at = self.scope.findData(scope)
+        if at < 0:
+            return False
+        self.scope.setCurrentIndex(at)
+        return True
+
+    def toggle_callbacks(self) -> None:
+        self.callbacks.toggle()
+
+    def clear_filters(self) -> None:
+        widgets = (self.service, self.priority, self.status, self.breach, self.callbacks, self.search)
+        for w in widgets:
+            w.blockSignals(True)
+        self.service.setCurrentIndex(0)
+        self.priority.setCurrentIndex(0)
+        self.status.setCurrentIndex(0)
+        self.breach.setValue(-1)
+        self.callbacks.setChecked(False)
+        self.search.clear()
+        for w in widgets:
+            w.blockSignals(False)
+        self.search_hint.clear()
+        self._filters_changed()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def focus_table(self) -> None:
+        self.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if not self.table.currentIndex().isValid() and self.model.rowCount() > 0:
+            self._select_row(0)
+
+    # --- selection -------------------------------------------------------------------------------
+
+    def current_referral_id(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.referral_id(index.row()) if index.isValid() else None
+
+    def select_referral(self, referral_id: int) -> bool:
+        """Put the cursor on the referral if it is loaded (else remember it for the next load)."""
+        row = self.model.row_of(referral_id)
+        if row is None:
+            self._want_selected = referral_id
+            return False
+        self._select_row(row)
+        return True
+
+    def _select_row(self, row: int) -> None:
+        index = self.model.index(row, 0)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        self.table.selectionModel().setCurrentIndex(index, flags)
+        self.table.scrollTo(index)
+
+    def _activated(self, index: QModelIndex) -> None:
+        rid = self.model.referral_id(index.row())
+        if rid is not None:
+            self.referral_activated.emit(rid)
+
+    def _current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self.current_changed.emit(self.model.referral_id(current.row()) if current.isValid() else None)
+
+    # --- feedback --------------------------------------------------------------------------------
+
+    def _query_started(self) -> None:
+        if self.model.rowCount() == 0:
+            self.count_label.setText("Loading…")
+
+    def _query_loaded(self, _rows: int, _seconds: float) -> None:
+        want, self._want_selected = self._want_selected, None
+        if want is not None and self.select_referral(want):
+            pass
+        elif self.table.hasFocus() and self.model.rowCount() > 0:
+            self._select_row(0)
+        self._show_count()
+
+    def _show_count(self) -> None:
+        shown, total = self.model.rowCount(), self.model.total
+        if total is None:
+            text = f"{shown:,} shown" if shown else "No referrals"
+        elif total == 0:
+            text = "No referrals match" if self.search.text().strip() else "No referrals"
+        else:
+            text = f"{shown:,} of {total:,} referrals"
+        self.count_label.setText(text)
+        self.count_label.setAccessibleName(text)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        self.count_label.setText(f"Could not load the worklist: {exc}")
+
+    # --- keys ------------------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.search and event.type() == QEvent.Type.KeyPress:
+            key = event.key() if isinstance(event, QKeyEvent) else None
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Escape):
+                self.focus_table()
+                return True
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                # Return in the search box opens the single (or first) match: the common case
+                # when a patient phones in and gives their NHS number.
+                if self.model.rowCount() > 0:
+                    self.focus_table()
+                    rid = self.current_referral_id()
+                    if rid is not None:
+                        self.referral_activated.emit(rid)
+                return True
+        return super().eventFilter(watched, event)
