@@ -227,7 +227,7 @@ class PatientRecordService:
     def other_referrals(
         self, actor: Actor, patient_id: int
     ) -> list[tuple[int, ServiceCode, ReferralStatus, date]]:
-        """Every referral of the patient, newest first (the pane lists the ones not open)."""
+        """Every referral of the patient, newest first, the open one included (audited)."""
         with self.db.write() as s:
             rows = [
                 (rid, code, status, received)

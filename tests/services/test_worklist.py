@@ -461,6 +461,19 @@ def test_pages_have_no_gaps_or_duplicates(wl, sort: SortKey, descending: bool) -
     assert svc.page(lena, ALL_ROWS, offset=12) == []
 
 
+@pytest.mark.parametrize("search", ["", "999", "now", "07700 9"])
+def test_count_can_stop_early(wl, search: str) -> None:
+    world, svc, _ = wl
+    lena = world.actor("lena")
+    flt = WorklistFilter(scope=Scope.ALL, include_closed=True, search=search)
+    exact = svc.count(lena, flt)
+    assert exact == len(svc.page(lena, flt))
+    for cap in (1, 2, 5, 100):
+        assert svc.count(lena, flt, at_most=cap) == min(exact, cap)
+    with pytest.raises(ValidationError):
+        svc.count(lena, flt, at_most=0)
+
+
 def test_page_arguments_are_checked(wl) -> None:
     world, svc, _ = wl
     with pytest.raises(ValidationError):
@@ -531,22 +544,48 @@ def test_search_finds_every_referral_of_the_patient(wl) -> None:
 
 
 @pytest.mark.parametrize("sort", [SortKey.URGENCY, SortKey.NAME])
-def test_broad_searches_give_the_same_rows_either_way(wl, monkeypatch, sort: SortKey) -> None:
-    """On SQLite a search matching many patients walks the worklist instead (see _SEARCH_PROBE)."""
+@pytest.mark.parametrize(("narrow", "very_broad"), [(1, 10**9), (1, 1)])
+def test_broad_searches_give_the_same_rows_every_way(wl, monkeypatch, sort, narrow, very_broad) -> None:
+    """On SQLite a search matching many patients walks the worklist instead (see _NARROW)."""
     from cras_desk.services import worklist
 
     world, svc, _ = wl
     lena = world.actor("lena")
-    searches = ["999", "9990000", "now", "bn3", "07700 9", "smith, s", "o su", "999 000 0026"]
+    searches = ["999", "9990000", "now", "bn3", "07700 9", "07700 9002", "smith, s", "o su", "999 000 0026"]
     flts = [WorklistFilter(scope=Scope.ALL, search=q, include_closed=True) for q in searches]
-    narrow = [(ids_of(svc.page(lena, f, sort)), svc.count(lena, f)) for f in flts]
-    monkeypatch.setattr(worklist, "_SEARCH_PROBE", 1)
-    broad = [(ids_of(svc.page(lena, f, sort)), svc.count(lena, f)) for f in flts]
-    assert broad == narrow
-    assert [n for _, n in narrow] == [12, 4, 3, 7, 5, 1, 1, 2]
+
+    def run() -> list:
+        return [
+            (ids_of(svc.page(lena, f, sort)), svc.count(lena, f), svc.count(lena, f, at_most=2)) for f in flts
+        ]
+
+    as_narrow = run()
+    monkeypatch.setattr(worklist, "_NARROW", narrow)
+    monkeypatch.setattr(worklist, "_VERY_BROAD", very_broad)
+    monkeypatch.setattr(worklist, "_VERY_BROAD_COUNT", very_broad)
+    as_broad = run()
+    assert as_broad == as_narrow
+    assert [n for _, n, _ in as_narrow] == [12, 4, 3, 7, 5, 1, 1, 1, 2]
+    assert [n for _, _, n in as_narrow] == [2, 2, 2, 2, 2, 1, 1, 1, 2]
     if world.db.dialect == "sqlite":
-        plan = _plan(world, *svc.page_statement(lena, WorklistFilter(scope=Scope.ALL, search="bn3")))
-        assert "ix_referrals_next_patient" in plan and "ix_referrals_patient" not in plan, plan
+        for q in ("bn3", "07700 9"):
+            plan = _plan(world, *svc.page_statement(lena, WorklistFilter(scope=Scope.ALL, search=q)))
+            assert "ix_referrals_next_patient" in plan and "ix_referrals_patient" not in plan, plan
+            if very_broad == 1:  # each walked row's patient (or phones) looked up, no list built
+                assert "CORRELATED" in plan and "LIST SUBQUERY" not in plan, plan
+                assert "ix_patient_phones_number_key" not in plan, plan
+
+
+def test_postgresql_plans_each_search_afresh_for_that_search_only(wl) -> None:
+    world, svc, _ = wl
+    if world.db.dialect != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with world.db.read() as s:
+        assert s.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+    svc.page(world.actor("lena"), WorklistFilter(scope=Scope.ALL, search="now"))
+    svc.count(world.actor("lena"), WorklistFilter(scope=Scope.ALL, search="now"))
+    with world.db.read() as s:  # SET LOCAL: gone with the search's transaction
+        assert s.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
 
 
 def test_blank_or_punctuation_search_lists_everything(wl) -> None:
@@ -603,7 +642,7 @@ def _plan(world, statement, params) -> str:
     compiled = statement.compile(dialect=dialect)
     values = compiled.construct_params(params)
     for name, bind in compiled.binds.items():
-        process = bind.type.bind_processor(dialect)
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None and values.get(name) is not None:
             values[name] = process(values[name])
     positional = tuple(values[name] for name in compiled.positiontup)
