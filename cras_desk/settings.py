@@ -22,7 +22,6 @@ class Settings:
     database_url: str = ""  # empty: the embedded SQLite file in the user's data folder
     idle_lock_minutes: int = 10
     worklist_page_size: int = 100
-    search_debounce_ms: int = 120
     contact_policy: dict[str, Any] = field(default_factory=dict)  # overrides of ContactPolicy defaults
     last_username: str = ""
 
