@@ -70,3 +70,9 @@ def make_desk(qapp, tmp_path: Path) -> Iterator[Callable[..., DeskContext]]:
     yield make
     for ctx in made:
         ctx.tasks.wait_idle(WAIT)
+
+
+@pytest.fixture
+def make_ctx(world, make_desk: Callable[..., DeskContext]) -> Callable[[str], DeskContext]:
+    """make_ctx("amy") -> a DeskContext for that user on the `world` database (both backends)."""
+    return lambda username: make_desk(world, username)

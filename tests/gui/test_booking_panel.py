@@ -2,48 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
-import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select, update
 
 from cras_desk.db.models import Booking, Letter, Referral, Slot
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import BookingStatus, LetterKind, ReferralStatus, TimeOfDay
-from cras_desk.drafts import DraftStore
 from cras_desk.gui.booking.panel import REASON_FIELD, SHORTCUTS, BookingPanel
 from cras_desk.gui.booking.slots_model import SlotTableModel
 from cras_desk.gui.desk_context import DeskContext
-from cras_desk.gui.tasks import TaskRunner
 from cras_desk.services.booking import SlotQuery
-from cras_desk.services.bundle import ServiceBundle
 from cras_desk.services.choice import Decision
-from cras_desk.settings import Settings
 
 WAIT = 10_000
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-
-
-@pytest.fixture
-def make_ctx(world, tmp_path) -> Iterator[Callable[[str], DeskContext]]:
-    made: list[DeskContext] = []
-
-    def make(username: str) -> DeskContext:
-        ctx = DeskContext(
-            services=ServiceBundle.build(world.db),
-            actor=world.actor(username),
-            tasks=TaskRunner(),
-            drafts=DraftStore(username, tmp_path),
-            settings=Settings(),
-        )
-        made.append(ctx)
-        return ctx
-
-    yield make
-    for ctx in made:
-        ctx.tasks.wait_idle()
 
 
 def open_panel(qtbot, ctx: DeskContext, referral_id: int) -> BookingPanel:

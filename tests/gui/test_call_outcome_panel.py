@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, time
 
-import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
@@ -17,32 +15,9 @@ from cras_desk.domain.working_days import add_working_days
 from cras_desk.drafts import DraftStore
 from cras_desk.gui.call_outcome.panel import NOTES_FIELD, SHORTCUTS, CallOutcomePanel
 from cras_desk.gui.desk_context import DeskContext
-from cras_desk.gui.tasks import TaskRunner
 from cras_desk.services.bundle import ServiceBundle
-from cras_desk.settings import Settings
 
 WAIT = 10_000
-
-
-@pytest.fixture
-def make_ctx(world, tmp_path) -> Iterator[Callable[[str], DeskContext]]:
-    """A desk context for a world user; background work is drained before the database goes."""
-    made: list[DeskContext] = []
-
-    def make(username: str) -> DeskContext:
-        ctx = DeskContext(
-            services=ServiceBundle.build(world.db),
-            actor=world.actor(username),
-            tasks=TaskRunner(),
-            drafts=DraftStore(username, tmp_path),
-            settings=Settings(),
-        )
-        made.append(ctx)
-        return ctx
-
-    yield make
-    for ctx in made:
-        ctx.tasks.wait_idle()
 
 
 def open_panel(qtbot, ctx: DeskContext, referral_id: int) -> CallOutcomePanel:
@@ -269,7 +244,7 @@ def test_draft_is_restored_when_the_referral_is_shown_again(qtbot, world, make_c
     panel.set_referral(first)
     assert panel.notes_edit.toPlainText() == "Patient on holiday until Monday"
     # A desk restarted after a crash reads the same draft from disk.
-    reopened = DraftStore("amy", tmp_path)
+    reopened = DraftStore("amy", tmp_path / "drafts")
     assert reopened.get(first, NOTES_FIELD) == "Patient on holiday until Monday"
 
 

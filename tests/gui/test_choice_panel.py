@@ -2,47 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from cras_desk.db.models import ChoiceOffer, Letter, Referral
 from cras_desk.domain.enums import LetterKind, ReferralStatus, ServiceCode
-from cras_desk.drafts import DraftStore
 from cras_desk.gui.choice.options_model import ChoiceOptionsModel, Column
 from cras_desk.gui.choice.panel import NOTES_FIELD, SHORTCUTS, ChoicePanel
 from cras_desk.gui.choice.script import PLACEHOLDERS, fill, load_script, md_escape, scripts_dir
 from cras_desk.gui.desk_context import DeskContext
-from cras_desk.gui.tasks import TaskRunner
-from cras_desk.services.bundle import ServiceBundle
 from cras_desk.services.choice import ChoiceOption, Decision
-from cras_desk.settings import Settings
 
 WAIT = 10_000
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-
-
-@pytest.fixture
-def make_ctx(world, tmp_path) -> Iterator[Callable[[str], DeskContext]]:
-    made: list[DeskContext] = []
-
-    def make(username: str) -> DeskContext:
-        ctx = DeskContext(
-            services=ServiceBundle.build(world.db),
-            actor=world.actor(username),
-            tasks=TaskRunner(),
-            drafts=DraftStore(username, tmp_path),
-            settings=Settings(),
-        )
-        made.append(ctx)
-        return ctx
-
-    yield make
-    for ctx in made:
-        ctx.tasks.wait_idle()
 
 
 def open_panel(qtbot, ctx: DeskContext, referral_id: int) -> ChoicePanel:

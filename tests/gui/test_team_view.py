@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
@@ -14,37 +13,13 @@ from cras_desk.domain import rtt
 from cras_desk.domain.clock import today_london
 from cras_desk.domain.enums import Priority, ReferralStatus
 from cras_desk.domain.errors import PermissionDenied
-from cras_desk.drafts import DraftStore
 from cras_desk.gui.desk_context import DeskContext
-from cras_desk.gui.tasks import TaskRunner
 from cras_desk.gui.team.models import AdvisorReferralsModel, LoadColumn, WorkloadModel
 from cras_desk.gui.team.view import SHORTCUTS, TeamLeadView
-from cras_desk.services.bundle import ServiceBundle
 from cras_desk.services.worklist import Scope, WorklistFilter
-from cras_desk.settings import Settings
 
 WAIT = 10_000
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-
-
-@pytest.fixture
-def make_ctx(world, tmp_path) -> Iterator[Callable[[str], DeskContext]]:
-    made: list[DeskContext] = []
-
-    def make(username: str) -> DeskContext:
-        ctx = DeskContext(
-            services=ServiceBundle.build(world.db),
-            actor=world.actor(username),
-            tasks=TaskRunner(),
-            drafts=DraftStore(username, tmp_path),
-            settings=Settings(),
-        )
-        made.append(ctx)
-        return ctx
-
-    yield make
-    for ctx in made:
-        ctx.tasks.wait_idle()
 
 
 def give_amy_more_work(world, n: int) -> list[int]:
