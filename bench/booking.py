@@ -1,11 +1,11 @@
 """Booking under load: N desks racing for the earliest places, through the service and as raw SQL.
 
-    python bench/booking.py [--advisors 32] [--seconds 10]
+    python bench/booking.py [--advisors 32] [--seconds 10] [--desks process|thread]
 
 Starts a throwaway PostgreSQL (or uses CRAS_PG_URL), builds one database with enough slots and
-referrals for N advisors, and clones it twice. Then N threads, each an advisor with its own
-referrals, repeatedly pick a place among the earliest free ones (all desks want the soonest
-appointment, so they collide) and book it:
+referrals for N advisors, and clones it twice. Then N desks, each an advisor with its own
+referrals and its own connection, repeatedly pick a place among the earliest free ones (all desks
+want the soonest appointment, so they collide) and book it:
 
   app  BookingService.book(): claim, conditional slot UPDATE, booking, referral, letter, change
        feed and audit, through SQLAlchemy and the app's own engine settings;
@@ -14,13 +14,20 @@ appointment, so they collide) and book it:
        letter (the same snapshot queue_letter stores, built by one INSERT ... SELECT); INSERT
        change rows; INSERT audit; COMMIT.
 
+Each desk is a process of its own by default, as each desk is a program on a PC of its own in
+production (here the 32 of them time-share this machine's cores with the database server, which
+costs each more in context switches than a PC of its own would). --desks thread runs them as
+threads of this one process instead, the method of the first measurements: all desks then share
+one interpreter and its GIL, which no two real desks do. Both paths always run the same way, and
+each desk books a few times before the clock starts, so what is measured is the steady state
+(statements compiled and prepared, connections warm), as a few minutes into a morning.
+
 A lost race (SlotTaken, or no row matched on the raw path) is counted and the desk tries another
 place for the same referral. Afterwards SQL counts double bookings (must be 0) and counters out of
 step with bookings, and checks both paths stored letter snapshots of the same shape. Rounds of the
 two paths alternate, so load from elsewhere on the machine falls on both. Besides throughput and
-latency it reports CPU per booking on each side of the wire: the desks' (this process; all the
-desks share one interpreter and its GIL here, where in production each desk is its own process on
-its own PC) and the database server's (what limits a central server shared by many desks).
+latency it reports CPU per booking on each side of the wire: the desks' and the database
+server's (what limits a central server shared by many desks).
 The last line printed is one JSON object with every figure.
 """
 
@@ -28,19 +35,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import multiprocessing.connection
 import random
 import statistics
 import sys
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from multiprocessing.context import BaseContext
+from typing import Any, Protocol
 
 import psycopg
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Json, Jsonb
 from sqlalchemy import insert, select, text
 from sqlalchemy.engine import URL
 
@@ -78,6 +87,7 @@ from cras_desk.services.booking import BookingService
 GROUP_EVERY = 10  # every tenth slot is a group session
 GROUP_CAPACITY = 6
 SITES = 4
+WARM_UP_BOOKINGS = 8  # per desk, before the clock starts (psycopg prepares a statement at its 5th use)
 
 # --- building the data ---------------------------------------------------------------------------
 
@@ -268,38 +278,43 @@ def build(url: URL, advisors: int, per_advisor: int) -> Fixture:
 
 class FreePlaces:
     """What the desks believe is free, soonest first. Every desk picks among the first `window`:
-    they all want the earliest appointment, which is what makes them collide."""
+    they all want the earliest appointment, which is what makes them collide.
 
-    def __init__(self, slots: list[tuple[int, int]], window: int, seed: int) -> None:
-        self._left: OrderedDict[int, int] = OrderedDict(slots)
+    The picture lives in shared memory, so desks in separate processes see one another's bookings
+    as desks in threads do. It is read and updated without a lock: it is what the slot finder last
+    showed, not the truth (the database is), and a desk that acts on a stale picture simply loses
+    the race and crosses the place off. A lock here would make every desk wait whenever the one
+    holding it was descheduled, on whichever path."""
+
+    def __init__(self, slots: list[tuple[int, int]], window: int, ctx: BaseContext) -> None:
+        self._ids = [sid for sid, _ in slots]
+        self._index = {sid: i for i, sid in enumerate(self._ids)}
+        self._left = ctx.Array("i", [cap for _, cap in slots], lock=False)
+        self._head = ctx.Value("i", 0, lock=False)  # every place before it is gone
         self._window = window
-        self._lock = threading.Lock()
-        self._rng = random.Random(seed)
 
-    def pick(self) -> int | None:
-        with self._lock:
-            head = []
-            for sid in self._left:
-                head.append(sid)
-                if len(head) == self._window:
-                    break
-            return self._rng.choice(head) if head else None
+    def pick(self, rng: random.Random) -> int | None:
+        left, n = self._left, len(self._ids)
+        i = self._head.value
+        while i < n and left[i] <= 0:
+            i += 1
+        self._head.value = i
+        head: list[int] = []
+        while i < n and len(head) < self._window:
+            if left[i] > 0:
+                head.append(i)
+            i += 1
+        return self._ids[rng.choice(head)] if head else None
 
     def booked(self, sid: int) -> None:
-        with self._lock:
-            left = self._left.get(sid)
-            if left is not None:
-                if left <= 1:
-                    del self._left[sid]
-                else:
-                    self._left[sid] = left - 1
+        i = self._index[sid]
+        self._left[i] = max(0, self._left[i] - 1)
 
     def lost(self, sid: int) -> None:
-        with self._lock:
-            self._left.pop(sid, None)
+        self._left[self._index[sid]] = 0
 
 
-# --- running a workload ---------------------------------------------------------------------------
+# --- the desks ------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -308,9 +323,182 @@ class DeskResult:
     lost: int = 0
     errors: list[str] = field(default_factory=list)
     ran_dry: bool = False
+    cpu: float = 0.0  # the desk's CPU seconds (process desks only; threads share one process)
+    finished: float = 0.0  # time.monotonic() when the desk stopped
+
+    def add(self, other: DeskResult) -> None:
+        self.latencies += other.latencies
+        self.lost += other.lost
+        self.errors += other.errors
+        self.ran_dry = self.ran_dry or other.ran_dry
+        self.cpu += other.cpu
 
 
-BookFn = Callable[[int, int], bool]  # (referral, slot) -> booked? (False: a lost race)
+class Booker(Protocol):
+    def book(self, referral_id: int, slot_id: int) -> bool:
+        """True if booked, False if the race for the place was lost."""
+
+    def close(self) -> None: ...
+
+
+class AppBooker:
+    def __init__(self, db: Database, actor: Actor, owns_db: bool) -> None:
+        self._svc = BookingService(db)
+        self._db = db if owns_db else None
+        self._actor = actor
+
+    def book(self, referral_id: int, slot_id: int) -> bool:
+        try:
+            self._svc.book(self._actor, referral_id, slot_id)
+        except SlotTaken:
+            return False
+        return True
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+
+
+def run_desk(
+    booker: Booker,
+    places: FreePlaces,
+    rng: random.Random,
+    todo: list[int],
+    stop_at: float,
+    limit: int | None = None,
+) -> DeskResult:
+    """Book until stop_at (time.monotonic()) or `limit` bookings, one referral after another; a lost
+    race means trying another place for the same referral."""
+    res = DeskResult()
+    while time.monotonic() < stop_at and (limit is None or len(res.latencies) < limit):
+        sid = places.pick(rng) if todo else None
+        if sid is None:
+            res.ran_dry = True
+            break
+        t0 = time.perf_counter()
+        try:
+            ok = booker.book(todo[-1], sid)
+        except Exception as err:  # reported, not hidden: the figures are void if any appear
+            res.errors.append(f"{type(err).__name__}: {err}")
+            if len(res.errors) > 5:
+                break
+            continue
+        if ok:
+            res.latencies.append(time.perf_counter() - t0)
+            places.booked(sid)
+            todo.pop()
+        else:
+            res.lost += 1
+            places.lost(sid)
+    res.finished = time.monotonic()
+    return res
+
+
+@dataclass(frozen=True)
+class PathSpec:
+    """What a desk needs to make its own booker: which path, and the database it books in."""
+
+    path: str  # "app" or "raw"
+    url: URL
+
+    def booker(self, actor: Actor, shared_db: Database | None = None) -> Booker:
+        if self.path == "raw":
+            return RawBooker(conninfo_of(self.url), actor)
+        if shared_db is not None:
+            return AppBooker(shared_db, actor, owns_db=False)
+        # A desk of its own: one pooled connection, as each desk has in production; the app's other
+        # engine settings (its check for stale connections included) are left as they are.
+        db = Database(self.url, pool_size=1, max_overflow=0)
+        db.engine.connect().close()  # connected before any clock starts
+        return AppBooker(db, actor, owns_db=True)
+
+
+class ThreadDesks:
+    """All desks as threads of this process: they share one interpreter and its GIL."""
+
+    def __init__(self, spec: PathSpec, fixture: Fixture, places: FreePlaces) -> None:
+        n = len(fixture.actors)
+        self._db = None
+        if spec.path == "app":
+            self._db = Database(spec.url, pool_size=n, max_overflow=0)
+            warm = [self._db.engine.connect() for _ in range(n)]
+            for c in warm:
+                c.close()
+        self._bookers = [spec.booker(a, self._db) for a in fixture.actors]  # connected before any clock
+        self._todo = [list(r) for r in fixture.referrals]
+        self._rngs = [random.Random(7 * 1000 + i) for i in range(n)]
+        self._places = places
+
+    def run(self, start_at: float, stop_at: float, limit: int | None) -> tuple[list[DeskResult], float]:
+        out: list[DeskResult] = [DeskResult() for _ in self._bookers]
+
+        def desk(i: int) -> None:
+            time.sleep(max(0.0, start_at - time.monotonic()))
+            out[i] = run_desk(self._bookers[i], self._places, self._rngs[i], self._todo[i], stop_at, limit)
+
+        threads = [threading.Thread(target=desk, args=(i,)) for i in range(len(self._bookers))]
+        for t in threads:
+            t.start()
+        time.sleep(max(0.0, start_at - time.monotonic()))
+        cpu0 = time.process_time()
+        for t in threads:
+            t.join()
+        return out, time.process_time() - cpu0
+
+    def close(self) -> None:
+        for b in self._bookers:
+            b.close()
+        if self._db is not None:
+            self._db.dispose()
+
+
+def _desk_process(
+    spec: PathSpec, fixture: Fixture, i: int, places: FreePlaces, pipe: multiprocessing.connection.Connection
+) -> None:
+    booker = spec.booker(fixture.actors[i])
+    todo, rng = list(fixture.referrals[i]), random.Random(7 * 1000 + i)
+    pipe.send("ready")
+    while (msg := pipe.recv()) is not None:
+        start_at, stop_at, limit = msg
+        time.sleep(max(0.0, start_at - time.monotonic()))
+        cpu0 = time.process_time()
+        res = run_desk(booker, places, rng, todo, stop_at, limit)
+        res.cpu = time.process_time() - cpu0
+        pipe.send(res)
+    booker.close()
+
+
+class ProcessDesks:
+    """Each desk its own process, as in production (each desk is a PC of its own; here they share
+    this machine's cores with the database server). They live across rounds, connected."""
+
+    def __init__(self, spec: PathSpec, fixture: Fixture, places: FreePlaces, ctx: BaseContext) -> None:
+        self._pipes = []
+        self._procs = []
+        for i in range(len(fixture.actors)):
+            ours, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_desk_process, args=(spec, fixture, i, places, theirs), daemon=True)
+            proc.start()
+            self._pipes.append(ours)
+            self._procs.append(proc)
+        for pipe in self._pipes:
+            if pipe.recv() != "ready":
+                raise RuntimeError("a desk process failed to start")
+
+    def run(self, start_at: float, stop_at: float, limit: int | None) -> tuple[list[DeskResult], float]:
+        for pipe in self._pipes:
+            pipe.send((start_at, stop_at, limit))
+        out = [pipe.recv() for pipe in self._pipes]
+        return out, sum(r.cpu for r in out)
+
+    def close(self) -> None:
+        for pipe in self._pipes:
+            pipe.send(None)
+        for proc in self._procs:
+            proc.join(timeout=30)
+
+
+# --- running a workload ---------------------------------------------------------------------------
 
 
 class Workload:
@@ -319,67 +507,59 @@ class Workload:
 
     def __init__(
         self,
-        name: str,
+        spec: PathSpec,
         fixture: Fixture,
         window: int,
-        make_booker: Callable[[int], BookFn],
+        desks: str,
+        ctx: BaseContext,
         server_cpu: Callable[[], float | None],
     ) -> None:
-        n = len(fixture.actors)
-        self.name = name
+        self.name = spec.path
         self.server_cpu = server_cpu
-        self.client_cpu = 0.0  # this process's CPU seconds while the path ran (the desks' side)
+        self.client_cpu = 0.0  # the desks' CPU seconds while the path ran
         self.db_cpu: float | None = 0.0  # the PostgreSQL server's CPU seconds meanwhile
-        self.places = FreePlaces(fixture.slots, window, seed=7)
-        self.todo = [list(r) for r in fixture.referrals]
-        self.results = [DeskResult() for _ in range(n)]
-        self.bookers = [make_booker(i) for i in range(n)]  # connections made before any clock starts
+        places = FreePlaces(fixture.slots, window, ctx)
+        self.desks: ThreadDesks | ProcessDesks = (
+            ThreadDesks(spec, fixture, places)
+            if desks == "thread"
+            else ProcessDesks(spec, fixture, places, ctx)
+        )
+        self.results = [DeskResult() for _ in fixture.actors]
         self.elapsed = 0.0
+        self.warm_up_bookings = 0  # made before the clock started: in the database, not in the figures
+        self._closed = False
+
+    def warm_up(self, bookings_per_desk: int) -> None:
+        """Not measured: each desk books a few times first, so what is measured is desks in their
+        steady state (statements compiled and prepared, connections warm), as desks are a few
+        minutes into a morning, rather than the first moments of 32 freshly started programs."""
+        start_at = time.monotonic() + 0.2
+        out, _ = self.desks.run(start_at, start_at + 3600.0, bookings_per_desk)
+        self.warm_up_bookings += sum(len(r.latencies) for r in out)
+        errors = [e for r in out for e in r.errors]
+        if errors:
+            raise RuntimeError(f"{self.name} path failed while warming up: {errors[:3]}")
 
     def run(self, seconds: float) -> None:
-        n = len(self.bookers)
-        barrier = threading.Barrier(n + 1)
-        stop_at = [0.0]
-        threads = [threading.Thread(target=self._desk, args=(i, barrier, stop_at)) for i in range(n)]
-        for t in threads:
-            t.start()
-        db0, cpu0 = self.server_cpu(), time.process_time()
-        start = time.perf_counter()
-        stop_at[0] = start + seconds
-        barrier.wait()
-        for t in threads:
-            t.join()
-        self.elapsed += time.perf_counter() - start
-        self.client_cpu += time.process_time() - cpu0
+        start_at = time.monotonic() + 0.2  # every desk is waiting for the clock when it starts
+        stop_at = start_at + seconds
+        time.sleep(max(0.0, start_at - time.monotonic()))
+        db0 = self.server_cpu()
+        out, client_cpu = self.desks.run(start_at, stop_at, None)
         db1 = self.server_cpu()
+        self.elapsed += max(r.finished for r in out) - start_at
+        self.client_cpu += client_cpu
+        for total, r in zip(self.results, out, strict=True):
+            total.add(r)
         if db0 is None or db1 is None or self.db_cpu is None:
             self.db_cpu = None
         else:
             self.db_cpu += db1 - db0
 
-    def _desk(self, i: int, barrier: threading.Barrier, stop_at: list[float]) -> None:
-        res, book, todo = self.results[i], self.bookers[i], self.todo[i]
-        barrier.wait()
-        while time.perf_counter() < stop_at[0]:
-            sid = self.places.pick() if todo else None
-            if sid is None:
-                res.ran_dry = True
-                return
-            t0 = time.perf_counter()
-            try:
-                ok = book(todo[-1], sid)
-            except Exception as err:  # reported, not hidden: the figures are void if any appear
-                res.errors.append(f"{type(err).__name__}: {err}")
-                if len(res.errors) > 5:
-                    return
-                continue
-            if ok:
-                res.latencies.append(time.perf_counter() - t0)
-                self.places.booked(sid)
-                todo.pop()
-            else:
-                res.lost += 1
-                self.places.lost(sid)
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.desks.close()
 
     def figures(self) -> dict[str, Any]:
         lat = sorted(x for r in self.results for x in r.latencies)
@@ -391,6 +571,7 @@ class Workload:
             "p50_ms": round(statistics.median(lat) * 1000, 2) if lat else None,
             "p99_ms": round(lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000, 2) if lat else None,
             "lost_races": sum(r.lost for r in self.results),
+            "warm_up_bookings": self.warm_up_bookings,
             "errors": [e for r in self.results for e in r.errors][:10],
             "ran_dry": any(r.ran_dry for r in self.results),
             # Per booking made, lost races' work included: what each side of the wire spends.
@@ -399,24 +580,6 @@ class Workload:
                 round(self.db_cpu / booked * 1000, 3) if booked and self.db_cpu is not None else None
             ),
         }
-
-
-def app_booker(db: Database, fixture: Fixture) -> Callable[[int], BookFn]:
-    svc = BookingService(db)
-
-    def make(i: int) -> BookFn:
-        actor = fixture.actors[i]
-
-        def book(rid: int, sid: int) -> bool:
-            try:
-                svc.book(actor, rid, sid)
-            except SlotTaken:
-                return False
-            return True
-
-        return book
-
-    return make
 
 
 RAW_CLAIM = """
@@ -434,30 +597,32 @@ WHERE id = %(s)s AND service_id = (SELECT service_id FROM referrals WHERE id = %
 RAW_BOOKING = """
 INSERT INTO bookings (referral_id, slot_id, status, booked_at, booked_by)
 VALUES (%(r)s, %(s)s, 'booked', %(now)s, %(u)s) RETURNING id"""
-# The same snapshot queue_letter stores (patient, GP, referral, appointment), built in SQL.
+# The same snapshot queue_letter stores (patient, GP, referral, appointment), built in SQL with the
+# functions of the column's own type ({j}: json or jsonb, whichever db/types.py makes them), as a
+# hand-written path for that schema would: no conversion from one to the other on the way in.
 RAW_LETTER = """
 INSERT INTO letters (referral_id, kind, status, recipient, large_print, inputs, created_at, created_by)
-SELECT r.id, 'appointment', 'queued', 'patient', coalesce(p.adjustments ? 'large_print', false),
-  jsonb_build_object(
+SELECT r.id, 'appointment', 'queued', 'patient', coalesce({adjustments} ? 'large_print', false),
+  {j}_build_object(
     'booking_id', b.id, 'v', 1, 'referral_id', r.id,
-    'patient', jsonb_build_object(
+    'patient', {j}_build_object(
       'title', p.title, 'given_name', p.given_name, 'family_name', p.family_name,
       'nhs_number', p.nhs_number, 'date_of_birth', to_char(p.date_of_birth, 'YYYY-MM-DD'),
-      'address', to_jsonb(array_remove(ARRAY[nullif(trim(p.address_line1), ''),
+      'address', to_{j}(array_remove(ARRAY[nullif(trim(p.address_line1), ''),
         nullif(trim(p.address_line2), ''), nullif(trim(p.town), ''), nullif(trim(p.county), ''),
         nullif(trim(p.postcode), '')], NULL))),
-    'gp', CASE WHEN g.id IS NULL THEN NULL ELSE jsonb_build_object('name', g.name,
-      'address', to_jsonb(array_remove(ARRAY[g.address_line1, g.town, g.postcode], NULL)),
+    'gp', CASE WHEN g.id IS NULL THEN NULL ELSE {j}_build_object('name', g.name,
+      'address', to_{j}(array_remove(ARRAY[g.address_line1, g.town, g.postcode], NULL)),
       'ods_code', g.ods_code) END,
-    'referral', jsonb_build_object('service', sv.name, 'service_code', sv.code,
+    'referral', {j}_build_object('service', sv.name, 'service_code', sv.code,
       'received_on', to_char(r.received_on, 'YYYY-MM-DD'), 'priority', r.priority,
       'failed_attempts', r.failed_attempt_count,
       'utc_letter_sent_on', to_char(r.utc_letter_sent_on, 'YYYY-MM-DD')),
-    'appointment', jsonb_build_object('booking_id', b.id,
+    'appointment', {j}_build_object('booking_id', b.id,
       'starts_local', to_char(s.starts_at AT TIME ZONE 'Europe/London', 'YYYY-MM-DD"T"HH24:MI'),
       'duration_minutes', s.duration_minutes, 'clinician_type', s.clinician_type,
       'slot_kind', s.kind, 'site_name', st.name,
-      'site_address', to_jsonb(array_remove(ARRAY[st.address_line1, st.address_line2, st.town,
+      'site_address', to_{j}(array_remove(ARRAY[st.address_line1, st.address_line2, st.town,
         st.postcode], NULL)),
       'site_phone', st.phone, 'step_free', st.step_free, 'hearing_loop', st.hearing_loop,
       'parking', st.parking)),
@@ -480,45 +645,58 @@ INSERT INTO audit_events (at, user_id, action, entity, entity_id, patient_id, de
 VALUES (%(now)s, %(u)s, 'book', 'booking', %(b)s, %(p)s, %(detail)s)"""
 
 
-def raw_booker(conninfo: str, fixture: Fixture) -> Callable[[int], BookFn]:
-    def make(i: int) -> BookFn:
-        conn = psycopg.connect(conninfo)
-        uid = fixture.actors[i].user_id
+def raw_letter_sql(json_type: str) -> str:
+    # jsonb has the ? operator; a json column is read as jsonb for that one test.
+    adjustments = "p.adjustments" if json_type == "jsonb" else "p.adjustments::jsonb"
+    return RAW_LETTER.replace("{j}", json_type).replace("{adjustments}", adjustments)
 
-        def book(rid: int, sid: int) -> bool:
-            now = datetime.now(UTC)
-            p: dict[str, Any] = {
-                "u": uid,
-                "r": rid,
-                "s": sid,
-                "now": now,
-                "until": now + timedelta(minutes=20),
-            }
-            with conn.transaction() as tx, conn.cursor() as cur:
-                cur.execute(RAW_CLAIM, p)
-                row = cur.fetchone()
-                if row is None:
-                    raise RuntimeError(f"referral {rid} claimed by someone else")
-                p["p"] = row[0]
-                cur.execute(RAW_SLOT, p)
-                if cur.rowcount != 1:
-                    raise psycopg.Rollback(tx)  # leaves the block quietly: a lost race
-                cur.execute(RAW_REFERRAL, p)
-                if cur.rowcount != 1:
-                    raise RuntimeError(f"referral {rid} is not open")
-                cur.execute(RAW_BOOKING, p)
-                p["b"] = cur.fetchone()[0]  # type: ignore[index]
-                cur.execute(RAW_LETTER, p)
-                p["l"] = cur.fetchone()[0]  # type: ignore[index]
-                cur.execute(RAW_CHANGES, p)
-                p["detail"] = Jsonb({"referral_id": rid, "slot_id": sid, "letter_id": p["l"]})
-                cur.execute(RAW_AUDIT, p)
-                return True
-            return False
 
-        return book
+class RawBooker:
+    def __init__(self, conninfo: str, actor: Actor) -> None:
+        self._conn = psycopg.connect(conninfo)
+        self._uid = actor.user_id
+        json_type = self._conn.execute(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+            " WHERE attrelid = 'letters'::regclass AND attname = 'inputs'"
+        ).fetchone()[0]  # type: ignore[index]
+        self._conn.rollback()
+        self._letter_sql = raw_letter_sql(json_type)
+        self._json: type[Json] | type[Jsonb] = Jsonb if json_type == "jsonb" else Json
 
-    return make
+    def book(self, rid: int, sid: int) -> bool:
+        conn = self._conn
+        now = datetime.now(UTC)
+        p: dict[str, Any] = {
+            "u": self._uid,
+            "r": rid,
+            "s": sid,
+            "now": now,
+            "until": now + timedelta(minutes=20),
+        }
+        with conn.transaction() as tx, conn.cursor() as cur:
+            cur.execute(RAW_CLAIM, p)
+            row = cur.fetchone()
+            if row is None:
+                raise RuntimeError(f"referral {rid} claimed by someone else")
+            p["p"] = row[0]
+            cur.execute(RAW_SLOT, p)
+            if cur.rowcount != 1:
+                raise psycopg.Rollback(tx)  # leaves the block quietly: a lost race
+            cur.execute(RAW_REFERRAL, p)
+            if cur.rowcount != 1:
+                raise RuntimeError(f"referral {rid} is not open")
+            cur.execute(RAW_BOOKING, p)
+            p["b"] = cur.fetchone()[0]  # type: ignore[index]
+            cur.execute(self._letter_sql, p)
+            p["l"] = cur.fetchone()[0]  # type: ignore[index]
+            cur.execute(RAW_CHANGES, p)
+            p["detail"] = self._json({"referral_id": rid, "slot_id": sid, "letter_id": p["l"]})
+            cur.execute(RAW_AUDIT, p)
+            return True
+        return False
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 CHECK_SQL = """
@@ -606,6 +784,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--per-advisor", type=int, default=0, help="referrals per advisor (default: sized to run)"
     )
+    ap.add_argument(
+        "--desks",
+        choices=("process", "thread"),
+        default="process",
+        help="each desk a process of its own, as in production (default), or all desks as threads "
+        "of this one process sharing its GIL (the method of the first measurements)",
+    )
     args = ap.parse_args(argv)
     n = args.advisors
     window = args.window or n
@@ -619,7 +804,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"PostgreSQL {version}: {n} advisors x {per_advisor} referrals, {len(fixture.slots)} slots "
         f"(every {GROUP_EVERY}th a group of {GROUP_CAPACITY}), window {window}, "
-        f"{args.rounds} interleaved rounds of {args.seconds / args.rounds:.1f}s per path; "
+        f"{args.rounds} interleaved rounds of {args.seconds / args.rounds:.1f}s per path, "
+        f"desks as {'processes' if args.desks == 'process' else 'threads'}; "
         f"built in {time.perf_counter() - t0:.1f}s",
         flush=True,
     )
@@ -631,25 +817,23 @@ def main(argv: list[str] | None = None) -> int:
         "referrals": n * per_advisor,
         "slots": len(fixture.slots),
         "postgres": version,
+        "desks": args.desks,
     }
     urls = {name: server.create_database(template=str(template.database)) for name in ("app", "raw")}
-    db = None
+    # Fork where there is fork: the desks start in a moment with everything imported.
+    ctx = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    paths: dict[str, Workload] = {}
     try:
-        # One pooled connection per desk, as each desk has its own in production; the app's other
-        # engine settings (pool_pre_ping included) are left as they are.
-        db = Database(urls["app"], pool_size=n, max_overflow=0)
-        warm = [db.engine.connect() for _ in range(n)]
-        for c in warm:
-            c.close()
         meter = server_cpu_meter(server)
-        paths = {
-            "app": Workload("app", fixture, window, app_booker(db, fixture), meter),
-            "raw": Workload("raw", fixture, window, raw_booker(conninfo_of(urls["raw"]), fixture), meter),
-        }
+        for name in ("app", "raw"):
+            paths[name] = Workload(PathSpec(name, urls[name]), fixture, window, args.desks, ctx, meter)
+        for path in paths.values():
+            path.warm_up(WARM_UP_BOOKINGS)
         for _ in range(args.rounds):
             for path in paths.values():
                 path.run(args.seconds / args.rounds)
-        db.dispose()
+        for path in paths.values():
+            path.close()
         labels = {"app": "app (BookingService)", "raw": "raw (psycopg, no ORM)"}
         for name, path in paths.items():
             result = path.figures()
@@ -659,8 +843,8 @@ def main(argv: list[str] | None = None) -> int:
         same_shape = letter_shape(urls["app"]) == letter_shape(urls["raw"])
         figures["letters_same_shape"] = same_shape
     finally:
-        if db is not None:
-            db.dispose()
+        for path in paths.values():
+            path.close()
         for url in urls.values():
             server.drop_database(str(url.database))
         server.drop_database(str(template.database))

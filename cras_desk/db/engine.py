@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cras_desk.db import change_feed  # noqa: F401 - importing it registers the change-feed flush hook
@@ -45,10 +48,62 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)  # a desk that slept with its lid closed reconnects
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 40)
-    return create_engine(url, **kwargs)
+    if "pool_pre_ping" in kwargs:  # the caller chose: SQLAlchemy's ping before every checkout, or none
+        return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_stale(engine)
+    return engine
+
+
+# A connection given back to the pool longer ago than this is pinged before it is used again.
+PING_AFTER_IDLE_S = 2.0
+_IDLE_SINCE = "cras_idle_since"
+
+
+def _ping_when_stale(engine: Engine) -> None:
+    """pool_pre_ping, without its round trip for a connection that was in use a moment ago.
+
+    A desk that slept with its lid closed, sat idle behind a firewall that forgets idle sessions,
+    or outlived a server restart must reconnect rather than fail. pool_pre_ping does that with a
+    round trip before EVERY checkout, so a desk doing one thing after another pays for a ping per
+    transaction. Here a connection is pinged when it may have gone stale: it has been idle for
+    more than PING_AFTER_IDLE_S by the monotonic clock or by the wall clock (a monotonic clock may
+    stand still while the machine is suspended; the wall clock does not), the driver already knows
+    it is broken, or the server has sent something while it sat idle (a server that restarts or
+    ends the session says so before it closes the socket, which makes the idle socket readable).
+    A failed ping is a DisconnectionError: the pool drops that connection and checks out another,
+    exactly as pool_pre_ping does.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_conn: Any, record: Any) -> None:
+        if dbapi_conn is not None:
+            record.info[_IDLE_SINCE] = (time.monotonic(), time.time())
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is not None and _fresh(dbapi_conn, since):
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except Exception as err:  # whatever the driver raises, this connection is not usable
+            raise DisconnectionError(f"stale connection: {err}") from err
+
+
+def _fresh(dbapi_conn: Any, since: tuple[float, float]) -> bool:
+    mono, wall = since
+    if time.monotonic() - mono > PING_AFTER_IDLE_S or abs(time.time() - wall) > PING_AFTER_IDLE_S:
+        return False
+    if getattr(dbapi_conn, "closed", False) or getattr(dbapi_conn, "broken", False):
+        return False
+    try:
+        readable, _, _ = select.select([dbapi_conn.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable
 
 
 class Database:

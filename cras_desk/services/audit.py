@@ -17,6 +17,7 @@ from cras_desk.domain.enums import Role
 from cras_desk.services.actor import Actor
 
 _EVENTS = AuditEvent.__table__
+_INSERT = insert(_EVENTS)  # built once: an audit row is written in every use case
 
 
 def record(
@@ -43,7 +44,7 @@ def record_many(
     if rows:
         at = utcnow()
         session.connection().execute(
-            insert(_EVENTS),
+            _INSERT,
             [
                 {
                     "at": at,

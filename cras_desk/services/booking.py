@@ -21,11 +21,11 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Column, Connection, Table, bindparam, case, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from cras_desk.db import change_feed
 from cras_desk.db.engine import Database
-from cras_desk.db.models import Booking, Patient, Referral, Site, Slot
+from cras_desk.db.models import Booking, Referral, Site, Slot
 from cras_desk.domain.clock import LONDON, utcnow
 from cras_desk.domain.enums import (
     BookingStatus,
@@ -184,6 +184,7 @@ class BookingService:
         }
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
+            change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
             claim = ensure_claim(s, actor, referral_id)
             conn = s.connection()
             # The place first: a desk that lost the race has then done as little as possible.
@@ -191,11 +192,9 @@ class BookingService:
             if conn.execute(_CLOSE_REFERRAL, params).rowcount != 1:
                 self._explain_unbookable(conn, referral_id)
             booking_id = self._insert_booking(s, conn, actor, params)
-            loaded = self._load_for_letter(s, referral_id, [booking_id])
             letter_id = queue_letter(
                 s, actor, referral_id, LetterKind.APPOINTMENT, {"booking_id": booking_id}
             )
-            del loaded  # held until queue_letter has read it (see _load_for_letter)
             audit.record(
                 s,
                 actor,
@@ -216,6 +215,7 @@ class BookingService:
         status = BookingStatus.CANCELLED_PATIENT if by_patient else BookingStatus.CANCELLED_PROVIDER
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
+            change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
             row, claim = self._claim_booking(s, actor, booking_id)
             conn = s.connection()
             params = {
@@ -230,7 +230,6 @@ class BookingService:
             self._end_booking(s, conn, actor, params)
             self._free_place(s, conn, actor, params)
             conn.execute(_REOPEN_REFERRAL, params)
-            loaded = self._load_for_letter(s, row.referral_id, [booking_id])
             letter_id = queue_letter(
                 s,
                 actor,
@@ -238,7 +237,6 @@ class BookingService:
                 LetterKind.CANCELLED,
                 {"booking_id": booking_id, "by_patient": by_patient},
             )
-            del loaded  # held until queue_letter has read it (see _load_for_letter)
             audit.record(
                 s,
                 actor,
@@ -267,6 +265,7 @@ class BookingService:
             raise ValidationError("Give a reason for moving the appointment.")
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
+            change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
             row, claim = self._claim_booking(s, actor, booking_id)
             if row.slot_id == new_slot_id:
                 raise ValidationError("The patient is already booked into that slot.")
@@ -297,7 +296,6 @@ class BookingService:
                 self._free_place(s, conn, actor, old)
                 self._take_place(s, conn, actor, new)
             new_id = self._insert_booking(s, conn, actor, new)
-            loaded = self._load_for_letter(s, row.referral_id, [new_id, booking_id])
             letter_id = queue_letter(
                 s,
                 actor,
@@ -305,7 +303,6 @@ class BookingService:
                 LetterKind.REBOOKED,
                 {"booking_id": new_id, "previous_booking_id": booking_id},
             )
-            del loaded  # held until queue_letter has read it (see _load_for_letter)
             audit.record(
                 s,
                 actor,
@@ -341,6 +338,7 @@ class BookingService:
         now = utcnow()
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
+            change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
             row, claim = self._claim_booking(s, actor, booking_id)
             if row.starts_at > now:
                 raise ValidationError(
@@ -376,21 +374,8 @@ class BookingService:
         raise StaleState("This referral is closed (discharged or completed) and cannot be booked.")
 
     @staticmethod
-    def _load_for_letter(s: Session, referral_id: int, booking_ids: list[int]) -> list[Any]:
-        """Put everything queue_letter reads (the referral, its service, patient and GP practice,
-        the bookings with their slots and sites) into the identity map with one SELECT, where it
-        would otherwise issue a SELECT per object. Called after this transaction's Core UPDATEs,
-        so what it loads is current. The identity map holds objects weakly: the caller keeps the
-        returned rows until queue_letter has run."""
-        return list(s.execute(_LETTER_CONTEXT, {"b_referral": referral_id, "b_bookings": booking_ids}).all())
-
-    @staticmethod
     def _claim_booking(s: Session, actor: Actor, booking_id: int) -> tuple[Any, Claim]:
-        row = s.execute(
-            select(Booking.referral_id, Booking.slot_id, Booking.status, Slot.starts_at)
-            .join(Slot, Slot.id == Booking.slot_id)
-            .where(Booking.id == booking_id)
-        ).first()
+        row = s.connection().execute(_BOOKING_OF, {"b_booking": booking_id}).first()
         if row is None:
             raise NotFound(f"Booking {booking_id} does not exist.")
         return row, ensure_claim(s, actor, row.referral_id)
@@ -452,6 +437,8 @@ def _explain_refusal(conn: Connection, params: dict[str, Any]) -> None:
 # --- the write path's statements, built once --------------------------------------------------
 # Booking is the hot path of a busy morning: Core statements on the tables, built at import and
 # run on the session's connection, cost a fraction of building ORM-enabled statements per call.
+# A booking is one round trip per statement and no ORM objects: claim, place, referral, booking,
+# the letter's one SELECT and its INSERT, audit, and the change feed's rows in one INSERT at commit.
 
 _slots: Table = Slot.__table__  # type: ignore[assignment]
 _bookings: Table = Booking.__table__  # type: ignore[assignment]
@@ -559,14 +546,6 @@ _COMPLETE_REFERRAL = (
     )
 )
 
-_LETTER_CONTEXT = (
-    select(Referral, Booking, Slot, Site)
-    .join(Booking, Booking.referral_id == Referral.id)
-    .join(Slot, Slot.id == Booking.slot_id)
-    .join(Site, Site.id == Slot.site_id)
-    .where(Referral.id == bindparam("b_referral"), Booking.id.in_(bindparam("b_bookings", expanding=True)))
-    .options(
-        joinedload(Referral.patient).joinedload(Patient.gp_practice),
-        joinedload(Referral.service),
-    )
-)
+_BOOKING_OF = select(
+    _bookings.c.referral_id, _bookings.c.slot_id, _bookings.c.status, _slots.c.starts_at
+).where(_slots.c.id == _bookings.c.slot_id, _bookings.c.id == _param("b_booking", _bookings.c.id))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -36,21 +36,18 @@ def take_claim(session: Session, actor: Actor, referral_id: int, minutes: int = 
     """Claim or extend inside the caller's transaction; ClaimConflict if someone else holds it."""
     now = utcnow()
     until = now + timedelta(minutes=minutes)
-    result = session.execute(
-        update(Referral)
-        .where(
-            Referral.id == referral_id,
-            or_(
-                Referral.claimed_by.is_(None),
-                Referral.claimed_by == actor.user_id,
-                Referral.claimed_until < now,
-            ),
+    # Every change to a referral starts here, so this is a prebuilt Core UPDATE on the session's
+    # connection, not an ORM-enabled one. Flushing first keeps what the ORM statement's autoflush
+    # gave callers with pending changes (free when, as usual, there are none).
+    session.flush()
+    patient_id = (
+        session.connection()
+        .execute(
+            _TAKE_CLAIM,
+            {"c_referral": referral_id, "c_user": actor.user_id, "c_now": now, "c_until": until},
         )
-        .values(claimed_by=actor.user_id, claimed_until=until)
-        .returning(Referral.patient_id)
-        .execution_options(synchronize_session=False)
+        .scalar_one_or_none()
     )
-    patient_id = result.scalar_one_or_none()
     if patient_id is None:
         holder = session.execute(
             select(User.full_name, Referral.id)
@@ -63,6 +60,25 @@ def take_claim(session: Session, actor: Actor, referral_id: int, minutes: int = 
         raise ClaimConflict(holder[0])
     change_feed.record(session, "referral", referral_id, "update", actor.user_id)
     return Claim(referral_id, patient_id, until)
+
+
+_referrals: Table = Referral.__table__  # type: ignore[assignment]
+_TAKE_CLAIM = (
+    update(_referrals)
+    .where(
+        _referrals.c.id == bindparam("c_referral", type_=_referrals.c.id.type),
+        or_(
+            _referrals.c.claimed_by.is_(None),
+            _referrals.c.claimed_by == bindparam("c_user", type_=_referrals.c.claimed_by.type),
+            _referrals.c.claimed_until < bindparam("c_now", type_=_referrals.c.claimed_until.type),
+        ),
+    )
+    .values(
+        claimed_by=bindparam("c_user", type_=_referrals.c.claimed_by.type),
+        claimed_until=bindparam("c_until", type_=_referrals.c.claimed_until.type),
+    )
+    .returning(_referrals.c.patient_id)
+)
 
 
 def ensure_claim(session: Session, actor: Actor, referral_id: int) -> Claim:

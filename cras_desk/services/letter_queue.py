@@ -6,19 +6,36 @@ options offered with their waits as recorded in the choice offer, the appointmen
 respond-by date. The printed letter then says what was true when it was queued, whatever changes
 later, and a reprint reproduces it exactly. The wording itself is frozen at the first render
 (services/letters.py), so a wording fix still reaches letters waiting in the queue.
+
+Queueing runs inside every booking, so it is plain Core on the session's connection: one joined
+SELECT reads the referral with its patient, GP practice, service and the bookings the letter is
+about (slot and site included), and one INSERT ... RETURNING stores the letter. No ORM objects are
+loaded or flushed; the change-feed row for the letter is recorded explicitly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Column, Connection, Label, Row, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
-from cras_desk.db.models import Booking, ChoiceOffer, Letter, Patient, Referral, Site, Slot
-from cras_desk.domain.clock import to_london
+from cras_desk.db import change_feed
+from cras_desk.db.models import (
+    Booking,
+    ChoiceOffer,
+    GpPractice,
+    Letter,
+    Patient,
+    Referral,
+    Service,
+    Site,
+    Slot,
+)
+from cras_desk.domain.clock import to_london, utcnow
 from cras_desk.domain.contact_policy import ContactPolicy
 from cras_desk.domain.enums import AdjustmentFlag, BookingStatus, LetterKind, LetterStatus
 from cras_desk.domain.errors import NotFound, ValidationError
@@ -27,6 +44,8 @@ from cras_desk.services.actor import Actor
 INPUTS_VERSION = 1
 GP = "gp"
 PATIENT = "patient"
+
+_BOOKING_KINDS = (LetterKind.APPOINTMENT, LetterKind.CANCELLED, LetterKind.REBOOKED)
 
 
 def queue_letter(
@@ -41,52 +60,33 @@ def queue_letter(
     kind = LetterKind(kind)
     if kind is LetterKind.DISCHARGE_GP_COPY:
         recipient = GP
-    referral = session.get(Referral, referral_id)
-    if referral is None:
-        raise NotFound(f"Referral {referral_id} does not exist.")
-    patient = referral.patient
-    inputs = snapshot(session, referral, kind, extra, recipient)
-    letter = Letter(
-        referral_id=referral_id,
-        kind=kind,
-        status=LetterStatus.QUEUED,
-        recipient=recipient,
-        large_print=recipient == PATIENT and AdjustmentFlag.LARGE_PRINT.value in (patient.adjustments or []),
-        inputs=inputs,
-        created_by=actor.user_id,
+    inputs, wants_large_print = _snapshot(session, referral_id, kind, extra, recipient)
+    letter_id: int = (
+        session.connection()
+        .execute(
+            _INSERT_LETTER,
+            {
+                "referral_id": referral_id,
+                "kind": kind,
+                "status": LetterStatus.QUEUED,
+                "recipient": recipient,
+                "large_print": recipient == PATIENT and wants_large_print,
+                "inputs": inputs,
+                "created_at": utcnow(),
+                "created_by": actor.user_id,
+            },
+        )
+        .scalar_one()
     )
-    session.add(letter)
-    session.flush()
-    return letter.id
+    change_feed.record(session, "letter", letter_id, "insert", actor.user_id)
+    return letter_id
 
 
 def snapshot(
-    session: Session, referral: Referral, kind: LetterKind, extra: dict[str, Any] | None, recipient: str
+    session: Session, referral_id: int, kind: LetterKind, extra: dict[str, Any] | None, recipient: str
 ) -> dict[str, Any]:
     """Everything the letter will say, as it stands now (the caller's extra ids pick the records)."""
-    patient = referral.patient
-    extra = _jsonable(dict(extra or {}))
-    inputs: dict[str, Any] = {
-        **extra,
-        "v": INPUTS_VERSION,
-        "referral_id": referral.id,
-        "patient": _patient(patient),
-        "gp": _gp(patient),
-        "referral": {
-            "service": referral.service.name,
-            "service_code": referral.service.code.value,
-            "received_on": referral.received_on.isoformat(),
-            "priority": referral.priority.value,
-            "failed_attempts": referral.failed_attempt_count or 0,
-            "utc_letter_sent_on": _iso(referral.utc_letter_sent_on),
-        },
-    }
-    if recipient == GP and inputs["gp"] is None:
-        raise ValidationError(
-            "No GP practice is recorded for this patient, so the GP's copy cannot be addressed. "
-            "Add the practice to the patient's record first."
-        )
-    return inputs | _kind_inputs(session, referral, kind, extra)
+    return _snapshot(session, referral_id, LetterKind(kind), extra, recipient)[0]
 
 
 def complete_inputs(session: Session, letter: Letter) -> None:
@@ -98,64 +98,119 @@ def complete_inputs(session: Session, letter: Letter) -> None:
     """
     if letter.inputs.get("v") is not None:
         return
-    referral = session.get(Referral, letter.referral_id)
-    if referral is None:
-        raise NotFound(f"Referral {letter.referral_id} does not exist.")
     extra = dict(letter.inputs)
     kind = letter.kind
-    if (
-        kind in (LetterKind.APPOINTMENT, LetterKind.CANCELLED, LetterKind.REBOOKED)
-        and "booking_id" not in extra
-    ):
-        extra["booking_id"] = _latest_booking_id(session, referral.id, kind)
+    session.flush()  # the Core reads below see what this session has changed
+    conn = session.connection()
+    if kind in _BOOKING_KINDS and "booking_id" not in extra:
+        extra["booking_id"] = _latest_booking_id(conn, letter.referral_id, kind)
     if kind is LetterKind.UNABLE_TO_CONTACT and "respond_by" not in extra:
-        sent = referral.utc_letter_sent_on or to_london(letter.created_at).date()
+        sent = conn.execute(
+            select(_referrals.c.utc_letter_sent_on).where(_referrals.c.id == letter.referral_id)
+        ).scalar()
+        sent = sent or to_london(letter.created_at).date()
         extra["respond_by"] = ContactPolicy().respond_by(sent).isoformat()
-    letter.inputs = snapshot(session, referral, kind, extra, letter.recipient)
+    letter.inputs = snapshot(session, letter.referral_id, kind, extra, letter.recipient)
 
 
-def _latest_booking_id(session: Session, referral_id: int, kind: LetterKind) -> int | None:
-    query = select(Booking.id).where(Booking.referral_id == referral_id)
-    if kind is LetterKind.CANCELLED:
-        query = query.where(
-            Booking.status.in_([BookingStatus.CANCELLED_PATIENT, BookingStatus.CANCELLED_PROVIDER])
+def _snapshot(
+    session: Session, referral_id: int, kind: LetterKind, extra: dict[str, Any] | None, recipient: str
+) -> tuple[dict[str, Any], bool]:
+    """The inputs, and whether the patient asked for large print."""
+    # The workflow may have changed ORM objects it has not flushed yet (contact sets the attempt
+    # counts before queueing); what the letter says must include them. A clean session costs nothing.
+    session.flush()
+    conn = session.connection()
+    extra = _jsonable(dict(extra or {}))
+    wanted = _named_bookings(kind, extra)
+    if wanted:
+        rows = conn.execute(
+            _ABOUT_WITH_BOOKINGS,
+            {"referral_id": referral_id, "booking_1": wanted[0], "booking_2": wanted[-1]},
+        ).all()
+        by_id = {row.b_id: row for row in rows if row.b_id is not None}
+        found: dict[int, Row[Any] | None] = {b: by_id.get(b) for b in wanted}
+        about = rows[0] if rows else None
+    else:
+        about = conn.execute(_ABOUT, {"referral_id": referral_id}).first()
+        found = {}
+    if about is None:
+        raise NotFound(f"Referral {referral_id} does not exist.")
+    inputs: dict[str, Any] = {
+        **extra,
+        "v": INPUTS_VERSION,
+        "referral_id": about.r_id,
+        "patient": _patient(about),
+        "gp": _gp(about),
+        "referral": {
+            "service": about.sv_name,
+            "service_code": about.sv_code.value,
+            "received_on": about.r_received_on.isoformat(),
+            "priority": about.r_priority.value,
+            "failed_attempts": about.r_failed_attempt_count or 0,
+            "utc_letter_sent_on": _iso(about.r_utc_letter_sent_on),
+        },
+    }
+    if recipient == GP and inputs["gp"] is None:
+        raise ValidationError(
+            "No GP practice is recorded for this patient, so the GP's copy cannot be addressed. "
+            "Add the practice to the patient's record first."
         )
+    inputs |= _kind_inputs(conn, about, kind, extra, found)
+    return inputs, AdjustmentFlag.LARGE_PRINT.value in (about.p_adjustments or [])
+
+
+def _named_bookings(kind: LetterKind, extra: Mapping[str, Any]) -> list[int]:
+    """The bookings the caller named, read in the same SELECT as the referral."""
+    if kind not in _BOOKING_KINDS:
+        return []
+    names = ("booking_id", "previous_booking_id") if kind is LetterKind.REBOOKED else ("booking_id",)
+    return [int(extra[name]) for name in names if extra.get(name) is not None]
+
+
+def _latest_booking_id(conn: Connection, referral_id: int, kind: LetterKind) -> int | None:
+    b = _bookings.c
+    query = select(b.id).where(b.referral_id == referral_id)
+    if kind is LetterKind.CANCELLED:
+        query = query.where(b.status.in_([BookingStatus.CANCELLED_PATIENT, BookingStatus.CANCELLED_PROVIDER]))
     elif kind is LetterKind.REBOOKED:
-        query = query.where(Booking.rebooked_from_id.is_not(None))
-    return session.scalars(query.order_by(Booking.booked_at.desc(), Booking.id.desc()).limit(1)).first()
+        query = query.where(b.rebooked_from_id.is_not(None))
+    return conn.execute(query.order_by(b.booked_at.desc(), b.id.desc()).limit(1)).scalar()
 
 
 def _kind_inputs(
-    session: Session, referral: Referral, kind: LetterKind, extra: dict[str, Any]
+    conn: Connection,
+    about: Row[Any],
+    kind: LetterKind,
+    extra: dict[str, Any],
+    found: dict[int, Row[Any] | None],
 ) -> dict[str, Any]:
+    referral_id: int = about.r_id
     if kind is LetterKind.CHOICE:
-        return {"choice_offer": _choice_offer(session, referral, extra.get("choice_offer_id"))}
+        return {"choice_offer": _choice_offer(conn, referral_id, extra.get("choice_offer_id"))}
     if kind is LetterKind.APPOINTMENT:
-        return {"appointment": _appointment(session, _booking(session, referral, extra.get("booking_id")))}
+        return {"appointment": _appointment(_booking(conn, referral_id, found, extra.get("booking_id")))}
     if kind is LetterKind.CANCELLED:
-        booking = _booking(session, referral, extra.get("booking_id"), live=False)
+        booking = _booking(conn, referral_id, found, extra.get("booking_id"), live=False)
         if "by_patient" in extra:
             by = "patient" if extra["by_patient"] else "provider"
         else:
-            by = "provider" if booking.status is BookingStatus.CANCELLED_PROVIDER else "patient"
-        return {"appointment": _appointment(session, booking), "cancelled_by": by}
+            by = "provider" if booking.b_status is BookingStatus.CANCELLED_PROVIDER else "patient"
+        return {"appointment": _appointment(booking), "cancelled_by": by}
     if kind is LetterKind.REBOOKED:
-        booking = _booking(session, referral, extra.get("booking_id"))
-        previous_id = extra.get("previous_booking_id") or booking.rebooked_from_id
+        booking = _booking(conn, referral_id, found, extra.get("booking_id"))
+        previous_id = extra.get("previous_booking_id") or booking.b_rebooked_from_id
         if previous_id is None:
             raise ValidationError("A rebooking letter needs the appointment it replaces.")
-        previous = _booking(session, referral, previous_id, live=False)
-        return {
-            "appointment": _appointment(session, booking),
-            "previous_appointment": _appointment(session, previous),
-        }
+        previous = _booking(conn, referral_id, found, previous_id, live=False)
+        return {"appointment": _appointment(booking), "previous_appointment": _appointment(previous)}
     if kind is LetterKind.UNABLE_TO_CONTACT:
         respond_by = extra.get("respond_by")
         if not respond_by:
             raise ValidationError("An unable-to-contact letter needs the date the patient must reply by.")
         return {"respond_by": date.fromisoformat(str(respond_by)).isoformat()}
     if kind in (LetterKind.DISCHARGE, LetterKind.DISCHARGE_GP_COPY):
-        return {"discharge": _discharge(session, referral, extra)}
+        return {"discharge": _discharge(conn, about, extra)}
     return {}
 
 
@@ -175,40 +230,37 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _patient(p: Patient) -> dict[str, Any]:
-    address = [p.address_line1, p.address_line2, p.town, p.county, p.postcode]
+def _patient(row: Row[Any]) -> dict[str, Any]:
+    address = [row.p_address_line1, row.p_address_line2, row.p_town, row.p_county, row.p_postcode]
     return {
-        "title": p.title,
-        "given_name": p.given_name,
-        "family_name": p.family_name,
-        "nhs_number": p.nhs_number,
-        "date_of_birth": p.date_of_birth.isoformat(),
+        "title": row.p_title,
+        "given_name": row.p_given_name,
+        "family_name": row.p_family_name,
+        "nhs_number": row.p_nhs_number,
+        "date_of_birth": row.p_date_of_birth.isoformat(),
         "address": [line.strip() for line in address if line and line.strip()],
     }
 
 
-def _gp(p: Patient) -> dict[str, Any] | None:
-    gp = p.gp_practice
-    if gp is None:
+def _gp(row: Row[Any]) -> dict[str, Any] | None:
+    if row.g_id is None:
         return None
     return {
-        "name": gp.name,
-        "address": [line for line in (gp.address_line1, gp.town, gp.postcode) if line],
-        "ods_code": gp.ods_code,
+        "name": row.g_name,
+        "address": [line for line in (row.g_address_line1, row.g_town, row.g_postcode) if line],
+        "ods_code": row.g_ods_code,
     }
 
 
-def _choice_offer(session: Session, referral: Referral, offer_id: int | None) -> dict[str, Any]:
+def _choice_offer(conn: Connection, referral_id: int, offer_id: int | None) -> dict[str, Any]:
+    o = _offers.c
+    query = select(o.id, o.referral_id, o.offered_at, o.options)
     if offer_id is not None:
-        offer = session.get(ChoiceOffer, int(offer_id))
+        query = query.where(o.id == int(offer_id))
     else:
-        offer = session.scalars(
-            select(ChoiceOffer)
-            .where(ChoiceOffer.referral_id == referral.id)
-            .order_by(ChoiceOffer.offered_at.desc(), ChoiceOffer.id.desc())
-            .limit(1)
-        ).first()
-    if offer is None or offer.referral_id != referral.id:
+        query = query.where(o.referral_id == referral_id).order_by(o.offered_at.desc(), o.id.desc()).limit(1)
+    offer = conn.execute(query).first()
+    if offer is None or offer.referral_id != referral_id:
         raise NotFound("The choice offer this letter should list was not found for this referral.")
     options = []
     for opt in offer.options:
@@ -233,57 +285,179 @@ def _choice_offer(session: Session, referral: Referral, offer_id: int | None) ->
     }
 
 
-def _booking(session: Session, referral: Referral, booking_id: int | None, live: bool = True) -> Booking:
+def _booking(
+    conn: Connection,
+    referral_id: int,
+    found: dict[int, Row[Any] | None],
+    booking_id: int | None,
+    live: bool = True,
+) -> Row[Any]:
+    """The booking with its slot and site: from the snapshot's SELECT if the caller named it, else
+    looked up now (a rebooking's predecessor found through the booking, a live booking by referral)."""
     if booking_id is not None:
-        booking = session.get(Booking, int(booking_id))
+        key = int(booking_id)
+        if key in found:
+            row = found[key]
+        else:
+            row = conn.execute(_BOOKING_BY_ID, {"referral_id": referral_id, "booking_id": key}).first()
     elif live:
-        booking = session.scalars(
-            select(Booking).where(Booking.referral_id == referral.id, Booking.status == BookingStatus.BOOKED)
-        ).first()
+        row = conn.execute(_LIVE_BOOKING, {"referral_id": referral_id}).first()
     else:
-        booking = None
-    if booking is None or booking.referral_id != referral.id:
+        row = None
+    if row is None:
         raise NotFound("The appointment this letter is about was not found for this referral.")
-    return booking
+    return row
 
 
-def _appointment(session: Session, booking: Booking) -> dict[str, Any]:
-    slot = session.get(Slot, booking.slot_id)
-    assert slot is not None  # a booking's slot is a foreign key
-    site = session.get(Site, slot.site_id)
-    assert site is not None
-    starts = to_london(slot.starts_at)
+def _appointment(row: Row[Any]) -> dict[str, Any]:
+    starts = to_london(row.s_starts_at)
     return {
-        "booking_id": booking.id,
+        "booking_id": row.b_id,
         "starts_local": starts.replace(tzinfo=None).isoformat(timespec="minutes"),
-        "duration_minutes": slot.duration_minutes,
-        "clinician_type": slot.clinician_type.value,
-        "slot_kind": slot.kind.value,
-        "site_name": site.name,
+        "duration_minutes": row.s_duration_minutes,
+        "clinician_type": row.s_clinician_type.value,
+        "slot_kind": row.s_kind.value,
+        "site_name": row.st_name,
         "site_address": [
-            line for line in (site.address_line1, site.address_line2, site.town, site.postcode) if line
+            line
+            for line in (row.st_address_line1, row.st_address_line2, row.st_town, row.st_postcode)
+            if line
         ],
-        "site_phone": site.phone,
-        "step_free": site.step_free,
-        "hearing_loop": site.hearing_loop,
-        "parking": site.parking,
+        "site_phone": row.st_phone,
+        "step_free": row.st_step_free,
+        "hearing_loop": row.st_hearing_loop,
+        "parking": row.st_parking,
     }
 
 
-def _discharge(session: Session, referral: Referral, extra: dict[str, Any]) -> dict[str, Any]:
+def _discharge(conn: Connection, about: Row[Any], extra: dict[str, Any]) -> dict[str, Any]:
     # The reply date the patient was given is on the unable-to-contact letter, if one was sent.
-    utc_inputs = session.scalars(
-        select(Letter.inputs)
-        .where(Letter.referral_id == referral.id, Letter.kind == LetterKind.UNABLE_TO_CONTACT)
-        .order_by(Letter.id.desc())
+    lt = _letters.c
+    utc_inputs = conn.execute(
+        select(lt.inputs)
+        .where(lt.referral_id == about.r_id, lt.kind == LetterKind.UNABLE_TO_CONTACT)
+        .order_by(lt.id.desc())
         .limit(1)
-    ).first()
+    ).scalar()
     path = extra.get("discharge_path") or extra.get("path")
     if path not in ("declined", "unable_to_contact"):
-        path = "unable_to_contact" if referral.utc_letter_sent_on else "other"
+        path = "unable_to_contact" if about.r_utc_letter_sent_on else "other"
     return {
         "reason": path,
         "advisor_reason": extra.get("reason"),
-        "utc_letter_sent_on": _iso(referral.utc_letter_sent_on),
+        "utc_letter_sent_on": _iso(about.r_utc_letter_sent_on),
         "respond_by": (utc_inputs or {}).get("respond_by"),
     }
+
+
+# --- statements, built once --------------------------------------------------------------------
+
+_referrals: Table = Referral.__table__  # type: ignore[assignment]
+_patients: Table = Patient.__table__  # type: ignore[assignment]
+_gps: Table = GpPractice.__table__  # type: ignore[assignment]
+_services: Table = Service.__table__  # type: ignore[assignment]
+_bookings: Table = Booking.__table__  # type: ignore[assignment]
+_slots: Table = Slot.__table__  # type: ignore[assignment]
+_sites: Table = Site.__table__  # type: ignore[assignment]
+_offers: Table = ChoiceOffer.__table__  # type: ignore[assignment]
+_letters: Table = Letter.__table__  # type: ignore[assignment]
+
+
+def _labelled(prefix: str, table: Table, names: Sequence[str]) -> list[Label[Any]]:
+    # Several tables have an address, a name, a town: every column is read as <prefix>_<column>.
+    columns: list[Column[Any]] = [table.c[name] for name in names]
+    return [column.label(f"{prefix}_{column.name}") for column in columns]
+
+
+_ABOUT_COLUMNS = [
+    *_labelled(
+        "r", _referrals, ("id", "received_on", "priority", "failed_attempt_count", "utc_letter_sent_on")
+    ),
+    *_labelled("sv", _services, ("name", "code")),
+    *_labelled(
+        "p",
+        _patients,
+        (
+            "title",
+            "given_name",
+            "family_name",
+            "nhs_number",
+            "date_of_birth",
+            "address_line1",
+            "address_line2",
+            "town",
+            "county",
+            "postcode",
+            "adjustments",
+        ),
+    ),
+    *_labelled("g", _gps, ("id", "name", "address_line1", "town", "postcode", "ods_code")),
+]
+_APPOINTMENT_COLUMNS = [
+    *_labelled("b", _bookings, ("id", "status", "rebooked_from_id")),
+    *_labelled("s", _slots, ("starts_at", "duration_minutes", "clinician_type", "kind")),
+    *_labelled(
+        "st",
+        _sites,
+        (
+            "name",
+            "address_line1",
+            "address_line2",
+            "town",
+            "postcode",
+            "phone",
+            "step_free",
+            "hearing_loop",
+            "parking",
+        ),
+    ),
+]
+
+_REFERRAL_ID = bindparam("referral_id", type_=_referrals.c.id.type)
+_ABOUT_FROM = (
+    _referrals.join(_patients, _patients.c.id == _referrals.c.patient_id)
+    .join(_services, _services.c.id == _referrals.c.service_id)
+    .outerjoin(_gps, _gps.c.id == _patients.c.gp_practice_id)
+)
+_ABOUT = select(*_ABOUT_COLUMNS).select_from(_ABOUT_FROM).where(_referrals.c.id == _REFERRAL_ID)
+
+# The referral and up to two named bookings of it (a rebooking names two; one named booking is
+# passed twice) in one row each; a booking that is not this referral's simply is not found.
+_ABOUT_WITH_BOOKINGS = (
+    select(*_ABOUT_COLUMNS, *_APPOINTMENT_COLUMNS)
+    .select_from(
+        _ABOUT_FROM.outerjoin(
+            _bookings,
+            (_bookings.c.referral_id == _referrals.c.id)
+            & _bookings.c.id.in_(
+                [
+                    bindparam("booking_1", type_=_bookings.c.id.type),
+                    bindparam("booking_2", type_=_bookings.c.id.type),
+                ]
+            ),
+        )
+        .outerjoin(_slots, _slots.c.id == _bookings.c.slot_id)
+        .outerjoin(_sites, _sites.c.id == _slots.c.site_id)
+    )
+    .where(_referrals.c.id == _REFERRAL_ID)
+)
+
+_BOOKING_FROM = _bookings.join(_slots, _slots.c.id == _bookings.c.slot_id).join(
+    _sites, _sites.c.id == _slots.c.site_id
+)
+_BOOKING_BY_ID = (
+    select(*_APPOINTMENT_COLUMNS)
+    .select_from(_BOOKING_FROM)
+    .where(
+        _bookings.c.id == bindparam("booking_id", type_=_bookings.c.id.type),
+        _bookings.c.referral_id == _REFERRAL_ID,
+    )
+)
+_LIVE_BOOKING = (
+    select(*_APPOINTMENT_COLUMNS)
+    .select_from(_BOOKING_FROM)
+    .where(_bookings.c.referral_id == _REFERRAL_ID, _bookings.c.status == BookingStatus.BOOKED)
+    .limit(1)
+)
+
+_INSERT_LETTER = insert(_letters).returning(_letters.c.id)

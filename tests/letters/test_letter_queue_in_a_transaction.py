@@ -1,0 +1,50 @@
+"""queue_letter inside a workflow's transaction: it reads the records with one Core SELECT, so it
+must see what the workflow changed before it, flushed or not (both backends)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cras_desk.db.models import Change, Letter, Referral
+from cras_desk.domain.enums import LetterKind
+from cras_desk.services.letter_queue import queue_letter
+
+
+def test_unflushed_orm_changes_are_in_the_snapshot(world) -> None:
+    rid = world.referrals["Nowak"]
+    with world.db.write() as s:
+        referral = s.get(Referral, rid)
+        assert referral is not None
+        referral.failed_attempt_count = 3  # as the contact service does just before it queues
+        letter_id = queue_letter(
+            s, world.actor("amy"), rid, LetterKind.UNABLE_TO_CONTACT, {"respond_by": "2026-03-16"}
+        )
+    with world.db.read() as s:
+        inputs = s.scalar(select(Letter.inputs).where(Letter.id == letter_id))
+    assert inputs["referral"]["failed_attempts"] == 3
+
+
+def test_a_letter_reads_one_queued_earlier_in_the_same_transaction(world) -> None:
+    rid = world.referrals["Nowak"]
+    amy = world.actor("amy")
+    extra = {"reason": "No reply", "discharge_path": "unable_to_contact"}
+    with world.db.write() as s:
+        queue_letter(s, amy, rid, LetterKind.UNABLE_TO_CONTACT, {"respond_by": "2026-04-01"})
+        gp_copy = queue_letter(s, amy, rid, LetterKind.DISCHARGE_GP_COPY, extra, recipient="gp")
+    with world.db.read() as s:
+        letter = s.get(Letter, gp_copy)
+        assert letter is not None
+        assert letter.recipient == "gp"
+        assert letter.inputs["discharge"]["respond_by"] == "2026-04-01"
+
+
+def test_each_queued_letter_is_in_the_change_feed(world) -> None:
+    rid = world.referrals["Smith"]
+    ben = world.actor("ben")
+    with world.db.write() as s:
+        letter_id = queue_letter(s, ben, rid, LetterKind.UNABLE_TO_CONTACT, {"respond_by": "2026-03-16"})
+    with world.db.read() as s:
+        fed = s.execute(
+            select(Change.op, Change.user_id).where(Change.entity == "letter", Change.entity_id == letter_id)
+        ).all()
+    assert fed == [("insert", ben.user_id)]
