@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from cras_desk.services.bundle import ServiceBundle
 
 BENCH_USER = "CRAS_BENCH_USER"
-BENCH_PASSWORD = "CRAS_BENCH_PASSWORD"  # the name of a variable, not a password
+BENCH_SECRET_VARIABLE = "CRAS_BENCH_PASSWORD"  # the name of an environment variable
 BENCH_REPORT = "CRAS_BENCH_REPORT"
 
 
@@ -58,7 +58,7 @@ class DeskApp(QObject):
         self.database: Database | None = None
 
     def start(self) -> None:
-        user, password = os.environ.get(BENCH_USER), os.environ.get(BENCH_PASSWORD)
+        user, password = os.environ.get(BENCH_USER), os.environ.get(BENCH_SECRET_VARIABLE)
         if user and password:
             self._bench_sign_in(user, password)
         else:
