@@ -19,7 +19,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Column, Connection, Table, bindparam, case, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    Column,
+    Connection,
+    Row,
+    Table,
+    bindparam,
+    case,
+    exists,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,7 +53,7 @@ from cras_desk.domain.errors import NotFound, SlotTaken, StaleState, ValidationE
 from cras_desk.services import audit
 from cras_desk.services.actor import Actor
 from cras_desk.services.claims import Claim, ensure_claim
-from cras_desk.services.letter_queue import queue_letter
+from cras_desk.services.letter_queue import insert_reading_letter, queue_booking_letter, queue_letter
 
 _ROLES = (Role.ADVISOR, Role.TEAM_LEAD)
 
@@ -191,10 +203,20 @@ class BookingService:
             self._take_place(s, conn, actor, params)
             if conn.execute(_CLOSE_REFERRAL, params).rowcount != 1:
                 self._explain_unbookable(conn, referral_id)
-            booking_id = self._insert_booking(s, conn, actor, params)
-            letter_id = queue_letter(
-                s, actor, referral_id, LetterKind.APPOINTMENT, {"booking_id": booking_id}
-            )
+            if conn.dialect.name == "postgresql":
+                # The booking's INSERT brings back what its letter says: one round trip for both.
+                with _constraint_errors():
+                    booked = conn.execute(_INSERT_BOOKING_READING_LETTER, params).one()
+                booking_id = booked.b_id
+                change_feed.record(s, "booking", booking_id, "insert", actor.user_id)
+                letter_id = queue_booking_letter(
+                    s, actor, booked, LetterKind.APPOINTMENT, {"booking_id": booking_id}
+                )
+            else:
+                booking_id = self._insert_booking(s, conn, actor, params)
+                letter_id = queue_letter(
+                    s, actor, referral_id, LetterKind.APPOINTMENT, {"booking_id": booking_id}
+                )
             audit.record(
                 s,
                 actor,
@@ -394,9 +416,15 @@ class BookingService:
     @staticmethod
     def _take_place(s: Session, conn: Connection, actor: Actor, params: dict[str, Any]) -> None:
         with _constraint_errors():
-            taken = conn.execute(_TAKE_PLACE, params).rowcount
-        if taken != 1:
-            _explain_refusal(conn, params)
+            if conn.dialect.name == "postgresql":
+                # The UPDATE in a CTE and the reason it may not have matched in the same statement:
+                # a desk that lost the race learns why without another round trip.
+                row = conn.execute(_TAKE_PLACE_OR_SAY_WHY, params).first()
+                if row is None or not row.taken:
+                    _refuse(row, params)
+            elif conn.execute(_TAKE_PLACE, params).rowcount != 1:
+                # Only the losing path pays for this SELECT.
+                _refuse(conn.execute(_WHY_NOT_TAKEN, params).first(), params)
         change_feed.record(s, "slot", params["b_slot"], "update", actor.user_id)
 
     @staticmethod
@@ -413,16 +441,12 @@ class BookingService:
         return booking_id
 
 
-def _explain_refusal(conn: Connection, params: dict[str, Any]) -> None:
-    """The conditional UPDATE matched nothing; say why. Only the losing path pays for this SELECT."""
-    referral_service = (
-        select(_referrals.c.service_id).where(_referrals.c.id == params["b_referral"]).scalar_subquery()
-    )
-    slot = conn.execute(
-        select(
-            _slots.c.service_id, _slots.c.status, _slots.c.starts_at, referral_service.label("wanted")
-        ).where(_slots.c.id == params["b_slot"])
-    ).first()
+def _refuse(slot: Row[Any] | None, params: dict[str, Any]) -> None:
+    """The conditional UPDATE matched nothing; say why, from the slot as the statement found it.
+
+    On PostgreSQL that is the slot as it stood when the statement began: if the place went to a
+    desk whose lock we waited for, the slot still looks bookable here, and the answer is the one
+    the advisor needs anyway: the place has just been taken."""
     if slot is None:
         raise NotFound("That slot no longer exists. The list has been refreshed.")
     if slot.service_id != slot.wanted:
@@ -437,8 +461,11 @@ def _explain_refusal(conn: Connection, params: dict[str, Any]) -> None:
 # --- the write path's statements, built once --------------------------------------------------
 # Booking is the hot path of a busy morning: Core statements on the tables, built at import and
 # run on the session's connection, cost a fraction of building ORM-enabled statements per call.
-# A booking is one round trip per statement and no ORM objects: claim, place, referral, booking,
-# the letter's one SELECT and its INSERT, audit, and the change feed's rows in one INSERT at commit.
+# A booking loads no ORM objects and costs one round trip per statement: claim, place, referral,
+# booking, the letter's SELECT and its INSERT, audit, and the change feed's rows in one INSERT at
+# commit. On PostgreSQL (the central database, where desks race) two of them ride along with
+# another: the reason a place could not be taken comes back with the attempt to take it, and what
+# the letter says comes back with the booking's INSERT (data-modifying CTEs; SQLite has none).
 
 _slots: Table = Slot.__table__  # type: ignore[assignment]
 _bookings: Table = Booking.__table__  # type: ignore[assignment]
@@ -472,6 +499,22 @@ _TAKE_PLACE = (
     )
 )
 
+# Why a place could not be taken: the slot as it is, and the service the referral wants.
+_WHY_NOT_TAKEN = select(
+    _slots.c.service_id,
+    _slots.c.status,
+    _slots.c.starts_at,
+    select(_referrals.c.service_id)
+    .where(_referrals.c.id == _param("b_referral", _referrals.c.id))
+    .scalar_subquery()
+    .label("wanted"),
+).where(_slots.c.id == _param("b_slot", _slots.c.id))
+
+# PostgreSQL runs a data-modifying CTE exactly once whatever the outer query reads, and the outer
+# query sees the rows as they were before it: "taken" says whether the UPDATE matched.
+_taken = _TAKE_PLACE.returning(_slots.c.id).cte("taken")
+_TAKE_PLACE_OR_SAY_WHY = _WHY_NOT_TAKEN.add_columns(exists(select(_taken.c.id)).label("taken"))
+
 # A full slot reopens; a slot the provider blocked stays blocked.
 _FREE_PLACE = (
     update(_slots)
@@ -482,18 +525,16 @@ _FREE_PLACE = (
     )
 )
 
-_INSERT_BOOKING = (
-    insert(_bookings)
-    .values(
-        referral_id=_param("b_referral", _bookings.c.referral_id),
-        slot_id=_param("b_slot", _bookings.c.slot_id),
-        status=BookingStatus.BOOKED,
-        booked_at=_param("b_now", _bookings.c.booked_at),
-        booked_by=_param("b_user", _bookings.c.booked_by),
-        rebooked_from_id=_param("b_rebooked_from", _bookings.c.rebooked_from_id),
-    )
-    .returning(_bookings.c.id)
+_NEW_BOOKING = insert(_bookings).values(
+    referral_id=_param("b_referral", _bookings.c.referral_id),
+    slot_id=_param("b_slot", _bookings.c.slot_id),
+    status=BookingStatus.BOOKED,
+    booked_at=_param("b_now", _bookings.c.booked_at),
+    booked_by=_param("b_user", _bookings.c.booked_by),
+    rebooked_from_id=_param("b_rebooked_from", _bookings.c.rebooked_from_id),
 )
+_INSERT_BOOKING = _NEW_BOOKING.returning(_bookings.c.id)
+_INSERT_BOOKING_READING_LETTER = insert_reading_letter(_NEW_BOOKING)
 
 _END_BOOKING = (
     update(_bookings)

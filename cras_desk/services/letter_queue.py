@@ -20,7 +20,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Column, Connection, Label, Row, Table, bindparam, insert, select
+from sqlalchemy import Column, Connection, Insert, Label, Row, Select, Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from cras_desk.db import change_feed
@@ -61,6 +61,58 @@ def queue_letter(
     if kind is LetterKind.DISCHARGE_GP_COPY:
         recipient = GP
     inputs, wants_large_print = _snapshot(session, referral_id, kind, extra, recipient)
+    return _store(session, actor, referral_id, kind, recipient, inputs, wants_large_print)
+
+
+def insert_reading_letter(insert_booking: Insert) -> Select[Any]:
+    """PostgreSQL only: a statement that runs insert_booking (an INSERT of one booking) and reads,
+    in the same round trip, everything that booking's letter will say, as queue_booking_letter
+    takes it. The booking's id is the row's b_id; no row means nothing was inserted."""
+    new = insert_booking.returning(
+        _bookings.c.id,
+        _bookings.c.referral_id,
+        _bookings.c.slot_id,
+        _bookings.c.status,
+        _bookings.c.rebooked_from_id,
+    ).cte("new_booking")
+    return select(
+        *_ABOUT_COLUMNS,
+        new.c.id.label("b_id"),
+        new.c.status.label("b_status"),
+        new.c.rebooked_from_id.label("b_rebooked_from_id"),
+        *_SLOT_SITE_COLUMNS,
+    ).select_from(
+        new.join(_referrals, _referrals.c.id == new.c.referral_id)
+        .join(_patients, _patients.c.id == _referrals.c.patient_id)
+        .join(_services, _services.c.id == _referrals.c.service_id)
+        .outerjoin(_gps, _gps.c.id == _patients.c.gp_practice_id)
+        .join(_slots, _slots.c.id == new.c.slot_id)
+        .join(_sites, _sites.c.id == _slots.c.site_id)
+    )
+
+
+def queue_booking_letter(
+    session: Session, actor: Actor, booked: Row[Any], kind: LetterKind, extra: dict[str, Any] | None = None
+) -> int:
+    """queue_letter to the patient about a booking inserted by an insert_reading_letter() statement:
+    the same letter, from what came back with the booking instead of a SELECT of its own (so the
+    records it says were read when the booking was inserted, after the workflow's earlier writes)."""
+    kind = LetterKind(kind)
+    inputs, wants_large_print = _inputs(
+        session.connection(), booked, {booked.b_id: booked}, kind, _jsonable(dict(extra or {})), PATIENT
+    )
+    return _store(session, actor, booked.r_id, kind, PATIENT, inputs, wants_large_print)
+
+
+def _store(
+    session: Session,
+    actor: Actor,
+    referral_id: int,
+    kind: LetterKind,
+    recipient: str,
+    inputs: dict[str, Any],
+    wants_large_print: bool,
+) -> int:
     letter_id: int = (
         session.connection()
         .execute(
@@ -136,6 +188,19 @@ def _snapshot(
         found = {}
     if about is None:
         raise NotFound(f"Referral {referral_id} does not exist.")
+    return _inputs(conn, about, found, kind, extra, recipient)
+
+
+def _inputs(
+    conn: Connection,
+    about: Row[Any],
+    found: dict[int, Row[Any] | None],
+    kind: LetterKind,
+    extra: dict[str, Any],
+    recipient: str,
+) -> tuple[dict[str, Any], bool]:
+    """The inputs from the referral's row (and the named bookings' rows already read), and whether
+    the patient asked for large print."""
     inputs: dict[str, Any] = {
         **extra,
         "v": INPUTS_VERSION,
@@ -393,8 +458,7 @@ _ABOUT_COLUMNS = [
     ),
     *_labelled("g", _gps, ("id", "name", "address_line1", "town", "postcode", "ods_code")),
 ]
-_APPOINTMENT_COLUMNS = [
-    *_labelled("b", _bookings, ("id", "status", "rebooked_from_id")),
+_SLOT_SITE_COLUMNS = [
     *_labelled("s", _slots, ("starts_at", "duration_minutes", "clinician_type", "kind")),
     *_labelled(
         "st",
@@ -412,6 +476,7 @@ _APPOINTMENT_COLUMNS = [
         ),
     ),
 ]
+_APPOINTMENT_COLUMNS = [*_labelled("b", _bookings, ("id", "status", "rebooked_from_id")), *_SLOT_SITE_COLUMNS]
 
 _REFERRAL_ID = bindparam("referral_id", type_=_referrals.c.id.type)
 _ABOUT_FROM = (

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from cras_desk.db.models import Change, Letter, Referral
 from cras_desk.domain.enums import LetterKind
-from cras_desk.services.letter_queue import queue_letter
+from cras_desk.services.booking import BookingService, SlotQuery
+from cras_desk.services.letter_queue import queue_letter, snapshot
 
 
 def test_unflushed_orm_changes_are_in_the_snapshot(world) -> None:
@@ -48,3 +49,18 @@ def test_each_queued_letter_is_in_the_change_feed(world) -> None:
             select(Change.op, Change.user_id).where(Change.entity == "letter", Change.entity_id == letter_id)
         ).all()
     assert fed == [("insert", ben.user_id)]
+
+
+def test_a_booking_letter_says_exactly_what_queue_letter_would(world) -> None:
+    """On PostgreSQL the booking reads its letter's records with its INSERT; the letter must be the
+    one queue_letter's own SELECT would have made."""
+    rid = world.referrals["Nowak"]  # large print, a GP practice, an address with a county
+    svc = BookingService(world.db)
+    slot = svc.find_slots(world.actor("amy"), rid, SlotQuery())[0].slot_id
+    booking_id = svc.book(world.actor("amy"), rid, slot)
+    with world.db.read() as s:
+        letter = s.scalars(select(Letter).where(Letter.referral_id == rid)).one()
+        expected = snapshot(s, rid, LetterKind.APPOINTMENT, {"booking_id": booking_id}, "patient")
+    assert letter.inputs == expected
+    assert letter.inputs["appointment"]["booking_id"] == booking_id
+    assert letter.large_print is True
