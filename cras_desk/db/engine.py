@@ -5,7 +5,7 @@ from __future__ import annotations
 import select
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from cras_desk.db import change_feed  # noqa: F401 - importing it registers the change-feed flush hook
+from cras_desk.db import (
+    change_feed,  # noqa: F401 - importing it registers the change-feed flush hook
+    prepared,
+)
+from cras_desk.db.prepared import PreparedConnection
 
 
 def sqlite_url(path: Path) -> str:
@@ -114,6 +118,11 @@ class Database:
         self.engine = make_engine(self.url, **engine_kwargs)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(cras_write=True), expire_on_commit=False)
+        self._prepared_source = (
+            prepared.SqliteConnections(self.engine)
+            if self.engine.dialect.name == "sqlite"
+            else prepared.ConnectionSource(self.engine)
+        )
 
     @property
     def dialect(self) -> str:
@@ -131,7 +140,13 @@ class Database:
         with self._write() as session, session.begin():
             yield session
 
+    def prepared(self, *, write: bool = False) -> AbstractContextManager[PreparedConnection]:
+        """A unit of work for Prepared statements on a pooled connection, without a Session: for
+        the hot reads where SQLAlchemy's per-statement cost would exceed the query's (the worklist)."""
+        return prepared.transaction(self._prepared_source, write=write)
+
     def dispose(self) -> None:
+        self._prepared_source.dispose()
         self.engine.dispose()
 
     def __repr__(self) -> str:

@@ -21,6 +21,10 @@ _WEIGHTS = range(10, 1, -1)  # applied to digits 1..9 in order
 
 
 def _compact(text: str) -> str:
+    if _is_ascii_digits(text):
+        return (
+            text  # the common case (stored numbers, typed digits): stdnum's cleaning costs more than a query
+        )
     # stdnum also folds Unicode dashes and full-width digits (pasted from e-mails and PDFs)
     # to ASCII before removing separators.
     return _stdnum_nhs.compact(text)

@@ -81,8 +81,11 @@ def phone_key(text: str) -> str:
     return national if national.startswith("0") else f"0{national}"
 
 
+_PHONE_LIKE = re.compile(r"\+?[0-9]+")
+
+
 def _is_phone_like(compact: str) -> bool:
-    return bool(re.fullmatch(r"\+?[0-9]+", compact)) and (
+    return bool(_PHONE_LIKE.fullmatch(compact)) and (
         compact.startswith(("0", "+")) or (compact.startswith("44") and len(compact) >= 11)
     )
 
@@ -112,7 +115,7 @@ def classify(text: str) -> SearchTerm | None:
 def _classify_digits(digits: str) -> SearchTerm:
     if len(digits) < 10:
         return SearchTerm(SearchKind.NHS_PREFIX, digits)
-    if len(digits) == 10 and nhs_number.is_valid(digits):
+    if len(digits) == 10 and nhs_number.check_digit(digits[:9]) == int(digits[9]):
         return SearchTerm(SearchKind.NHS_NUMBER, digits)
     if len(digits) == 10:
         note = f"NHS number {nhs_number.format_334(digits)} fails its check digit."

@@ -47,11 +47,11 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from cras_desk.db.engine import Database
 from cras_desk.db.models import Patient, PatientPhone, Referral, Service, User
+from cras_desk.db.prepared import Prepared, PreparedConnection
 from cras_desk.domain.clock import today_london, utcnow
 from cras_desk.domain.enums import Priority, ReferralStatus, Role, ServiceCode
 from cras_desk.domain.errors import PermissionDenied, ValidationError
@@ -395,7 +395,10 @@ def _capped_count_statement(shape: _Shape) -> Select[Any]:
     return select(func.count()).select_from(matches.subquery())
 
 
-_ROW_STATEMENT = _rows_for(_R).where(_R.c.id == bindparam("referral_id"))
+# The display columns, then what decides whether the actor may list the row at all.
+_ROW_STATEMENT = Prepared(
+    _rows_for(_R).add_columns(_R.c.assigned_to, _R.c.team_id).where(_R.c.id == bindparam("referral_id"))
+)
 
 _PRIORITIES = {p.value: p for p in Priority}
 _STATUSES = {s.value: s for s in ReferralStatus}
@@ -409,6 +412,11 @@ def _utc(value: str | datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def _date(value: str | date) -> date:
+    """SQLite hands back dates as ISO text (prepared statements run no result processors)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _to_row(rec: Any) -> WorklistRow:
     next_action, claimed_until = rec[12], rec[14]
     # A frozen dataclass's __init__ sets its 16 fields one by one through object.__setattr__,
@@ -419,8 +427,8 @@ def _to_row(rec: Any) -> WorklistRow:
             "referral_id": rec[0],
             "patient_id": rec[1],
             "priority": _PRIORITIES[rec[2]],
-            "received_on": rec[3],
-            "breach_on": rec[4],
+            "received_on": _date(rec[3]),
+            "breach_on": _date(rec[4]),
             "patient_name": display_name(rec[5], rec[6]),
             "nhs_number": rec[7],
             "service": _SERVICES[rec[8]],
@@ -464,17 +472,23 @@ def _probe_statement(kind: SearchKind, given: bool, whole: bool) -> Select[Any]:
     return select(func.count()).select_from(matches.limit(bindparam("probe_limit")).subquery())
 
 
-def _plan_search(s: Session, shape: _Shape, params: dict[str, Any], very_broad: int) -> _Shape:
+@lru_cache(maxsize=512)
+def _prepared(statement: Select[Any]) -> Prepared:
+    """The Prepared form of one of this module's cached statements (cached by identity)."""
+    return Prepared(statement)
+
+
+def _plan_search(conn: PreparedConnection, shape: _Shape, params: dict[str, Any], very_broad: int) -> _Shape:
     """Decide how to run the search (see _NARROW), or make sure PostgreSQL decides it afresh."""
     if shape.search is None or shape.search is SearchKind.NHS_NUMBER:
         return shape
-    if s.get_bind().dialect.name != "sqlite":
+    if conn.dialect_name != "sqlite":
         # psycopg prepares a statement run five times, and PostgreSQL may then reuse one generic
         # plan whatever the prefix: the plan for "smith" on "s" took 100 ms instead of 12.
-        s.connection().exec_driver_sql(PG_CUSTOM_PLANS)
+        conn.run_text(PG_CUSTOM_PLANS)
         return shape
-    probe = _probe_statement(shape.search, shape.search_given, shape.search_whole)
-    matched = s.connection().execute(probe, {**params, "probe_limit": very_broad}).scalar_one()
+    probe = _prepared(_probe_statement(shape.search, shape.search_given, shape.search_whole))
+    matched = conn.scalar(probe, {**params, "probe_limit": very_broad})
     return replace(shape, from_patients=matched < _NARROW, exists=matched >= very_broad)
 
 
@@ -503,17 +517,14 @@ class WorklistService:
         """
         term = classify(flt.search)
         shape, params = self._page_shape(actor, flt, term, sort, descending, offset, limit)
-        if term is None:
-            with self.db.read() as s:
-                # Straight to the session's connection: Session.execute's ORM dispatch is a
-                # tenth of a millisecond, a fifth of this query.
-                result = s.connection().execute(_page_statement(shape), params)
-                return [_to_row(rec) for rec in result.all()]
-        with self.db.write() as s:
-            shape = _plan_search(s, shape, params, _VERY_BROAD)
-            result = s.connection().execute(_page_statement(shape), params)
-            rows = [_to_row(rec) for rec in result.all()]
-            audit.record(s, actor, "search", "referral", detail={"kind": term.kind.value})
+        # Prepared statements, not a Session: on SQLite the Session's and Core's per-statement
+        # machinery costs several times a query that takes a tenth of a millisecond.
+        with self.db.prepared(write=term is not None) as conn:
+            if term is not None:
+                shape = _plan_search(conn, shape, params, _VERY_BROAD)
+            rows = [_to_row(rec) for rec in conn.rows(_prepared(_page_statement(shape)), params)]
+            if term is not None:
+                audit.record_prepared(conn, actor, "search", "referral", detail={"kind": term.kind.value})
         return rows
 
     def count(self, actor: Actor, flt: WorklistFilter, *, at_most: int | None = None) -> int:
@@ -522,9 +533,9 @@ class WorklistService:
         With at_most, stop counting there: a search box can show "1,000+" at the cost of a page
         where an exact count of a very broad search ("0" in the phone box) tests every row.
         """
-        with self.db.read() as s:
-            statement, params = self._count_query(s, actor, flt, at_most)
-            return int(s.connection().execute(statement, params).scalar_one())
+        with self.db.prepared() as conn:
+            statement, params = self._count_query(conn, actor, flt, at_most)
+            return int(conn.scalar(_prepared(statement), params))
 
     def page_statement(
         self,
@@ -537,27 +548,27 @@ class WorklistService:
     ) -> tuple[Select[Any], dict[str, Any]]:
         """The SELECT and parameters page() runs now (without its audit), for EXPLAIN and benchmarks."""
         shape, params = self._page_shape(actor, flt, classify(flt.search), sort, descending, offset, limit)
-        with self.db.read() as s:
-            return _page_statement(_plan_search(s, shape, params, _VERY_BROAD)), params
+        with self.db.prepared() as conn:
+            return _page_statement(_plan_search(conn, shape, params, _VERY_BROAD)), params
 
     def count_statement(
         self, actor: Actor, flt: WorklistFilter, *, at_most: int | None = None
     ) -> tuple[Select[Any], dict[str, Any]]:
         """The SELECT and parameters count() runs now."""
-        with self.db.read() as s:
-            return self._count_query(s, actor, flt, at_most)
+        with self.db.prepared() as conn:
+            return self._count_query(conn, actor, flt, at_most)
 
     def _count_query(
-        self, s: Session, actor: Actor, flt: WorklistFilter, at_most: int | None
+        self, conn: PreparedConnection, actor: Actor, flt: WorklistFilter, at_most: int | None
     ) -> tuple[Select[Any], dict[str, Any]]:
         if at_most is not None and at_most < 1:
             raise ValidationError("Count at most 1 or more rows.")
         shape, params = self._compile(actor, flt, classify(flt.search), SortKey.URGENCY, False)
         if at_most is None:
-            return _count_statement(_plan_search(s, shape, params, _VERY_BROAD_COUNT)), params
+            return _count_statement(_plan_search(conn, shape, params, _VERY_BROAD_COUNT)), params
         # Capped, the count stops early like a page does, so it is planned like one.
         params["at_most"] = at_most
-        return _capped_count_statement(_plan_search(s, shape, params, _VERY_BROAD)), params
+        return _capped_count_statement(_plan_search(conn, shape, params, _VERY_BROAD)), params
 
     def _page_shape(
         self,
@@ -581,12 +592,11 @@ class WorklistService:
 
         Filters are not applied: the GUI decides whether a changed row still belongs in its view.
         """
-        with self.db.read() as s:
-            rec = s.execute(select(_R.c.assigned_to, _R.c.team_id).where(_R.c.id == referral_id)).first()
-            if rec is None or not self._may_list(actor, rec.assigned_to, rec.team_id):
-                return None
-            found = s.execute(_ROW_STATEMENT, {"referral_id": referral_id, "now": utcnow()}).first()
-        return _to_row(found) if found is not None else None
+        with self.db.prepared() as conn:
+            found = conn.rows(_ROW_STATEMENT, {"referral_id": referral_id, "now": utcnow()})
+        if not found or not self._may_list(actor, found[0][-2], found[0][-1]):
+            return None
+        return _to_row(found[0])
 
     @staticmethod
     def _may_list(actor: Actor, assigned_to: int | None, team_id: int | None) -> bool:
