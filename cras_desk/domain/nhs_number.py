@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from operator import mul
 
 from stdnum.gb import nhs as _stdnum_nhs
 
@@ -41,7 +42,7 @@ def check_digit(first9: str) -> int | None:
     """
     if len(first9) != 9 or not _is_ascii_digits(first9):
         raise InvalidNhsNumber(f"Expected the first 9 digits of an NHS number, got {first9!r}.")
-    total = sum(weight * int(digit) for weight, digit in zip(_WEIGHTS, first9, strict=True))
+    total = sum(map(mul, _WEIGHTS, map(int, first9)))  # lengths checked above
     check = (11 - total % 11) % 11
     return None if check == 10 else check
 
