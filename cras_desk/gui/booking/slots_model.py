@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import IntEnum
-from typing import Any
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from cras_desk.domain.enums import SlotKind
 from cras_desk.gui.widgets.display import when_text
+from cras_desk.gui.widgets.tables import ROW_ROLE, RowTableModel, TableColumn
 from cras_desk.services.booking import SlotRow
 
-Index = QModelIndex | QPersistentModelIndex
-
-SLOT_ROLE = Qt.ItemDataRole.UserRole + 1  # the SlotRow of the row
+SLOT_ROLE = ROW_ROLE  # the SlotRow of the row
 
 
-class Column(IntEnum):
-    WHEN = 0
-    SITE = 1
-    CLINICIAN = 2
-    LENGTH = 3
-    KIND = 4
-
-
-_HEADERS = {
-    Column.WHEN: "Date and time",
-    Column.SITE: "Site",
-    Column.CLINICIAN: "Clinician",
-    Column.LENGTH: "Length",
-    Column.KIND: "Type",
-}
+class Column(TableColumn):
+    WHEN = "Date and time"
+    SITE = "Site"
+    CLINICIAN = "Clinician"
+    LENGTH = "Length"
+    KIND = "Type"
 
 
 def clinician_text(row: SlotRow) -> str:
@@ -51,64 +37,32 @@ def slot_summary(row: SlotRow) -> str:
     return f"{when_text(row.starts_at)}, {row.site_name} ({what})"
 
 
-class SlotTableModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[SlotRow] = []
+class SlotTableModel(RowTableModel[SlotRow, Column]):
+    columns = Column
+    right_aligned = frozenset({Column.LENGTH})
 
     def set_slots(self, rows: Sequence[SlotRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+        self.set_rows(rows)
 
     def slot(self, row: int) -> SlotRow | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
+        return self.row_at(row)
 
     def row_of(self, slot_id: int) -> int:
-        return next((i for i, r in enumerate(self._rows) if r.slot_id == slot_id), -1)
+        return self.row_where(lambda r: r.slot_id == slot_id)
 
     def slot_ids(self) -> list[int]:
         return [r.slot_id for r in self._rows]
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own default
-        return 0 if parent.isValid() else len(self._rows)
+    def text(self, row: SlotRow, column: Column) -> str:
+        if column is Column.WHEN:
+            return when_text(row.starts_at)
+        if column is Column.SITE:
+            return row.site_name
+        if column is Column.CLINICIAN:
+            return clinician_text(row)
+        if column is Column.KIND:
+            return kind_text(row)
+        return f"{row.duration_minutes} min"
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(Column)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return _HEADERS[Column(section)] if 0 <= section < len(Column) else None
-        return str(section + 1) if 0 <= section < len(self._rows) else None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        col = Column(index.column())
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            if col is Column.WHEN:
-                return when_text(row.starts_at)
-            if col is Column.SITE:
-                return row.site_name
-            if col is Column.CLINICIAN:
-                return clinician_text(row)
-            if col is Column.KIND:
-                return kind_text(row)
-            return f"{row.duration_minutes} min"
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return slot_summary(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and col is Column.LENGTH:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == SLOT_ROLE:
-            return row
-        return None
+    def tooltip(self, row: SlotRow, column: Column) -> str:
+        return slot_summary(row)

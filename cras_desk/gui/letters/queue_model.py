@@ -2,76 +2,67 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, Qt
 
 from cras_desk.domain.clock import to_london
 from cras_desk.domain.nhs_number import format_334
+from cras_desk.gui.widgets.tables import Index, RowTableModel, TableColumn
 from cras_desk.services.letters import QueuedLetter
-
-Index = QModelIndex | QPersistentModelIndex
 
 LETTER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-class LetterQueueModel(QAbstractTableModel):
-    COLUMNS = ("Reference", "Letter", "Patient", "NHS number", "Queued", "Print")
+class LetterColumn(TableColumn):
+    REFERENCE = "Reference"
+    LETTER = "Letter"
+    PATIENT = "Patient"
+    NHS = "NHS number"
+    QUEUED = "Queued"
+    PRINT = "Print"
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._letters: list[QueuedLetter] = []
+
+class LetterQueueModel(RowTableModel[QueuedLetter, LetterColumn]):
+    columns = LetterColumn
+    numbered_rows = False  # the queue hides its row numbers
+    row_role = None  # its first user role is the letter's id (LETTER_ID_ROLE), not the row
 
     def set_letters(self, letters: list[QueuedLetter]) -> None:
-        self.beginResetModel()
-        self._letters = list(letters)
-        self.endResetModel()
+        self.set_rows(letters)
 
     def letter_at(self, row: int) -> QueuedLetter:
-        return self._letters[row]
+        return self._rows[row]
 
     def row_of(self, letter_id: int) -> int | None:
-        return next((i for i, letter in enumerate(self._letters) if letter.id == letter_id), None)
+        row = self.row_where(lambda letter: letter.id == letter_id)
+        return row if row >= 0 else None
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._letters)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._letters)):
-            return None
-        letter = self._letters[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(letter, column)
-        if role == LETTER_ID_ROLE:
-            return letter.id
-        if role == Qt.ItemDataRole.ToolTipRole and column == 5 and letter.large_print:
-            return "The patient's reasonable adjustments ask for large print (16 pt)."
-        if role == Qt.ItemDataRole.ToolTipRole and letter.recipient == "gp":
-            return "Addressed to the patient's GP practice"
-        return None
-
-    @staticmethod
-    def _display(letter: QueuedLetter, column: int) -> str:
-        if column == 0:
+    def text(self, letter: QueuedLetter, column: LetterColumn) -> str:
+        if column is LetterColumn.REFERENCE:
             return letter.reference
-        if column == 1:
+        if column is LetterColumn.LETTER:
             return letter.kind_name
-        if column == 2:
+        if column is LetterColumn.PATIENT:
             return letter.patient_name
-        if column == 3:
+        if column is LetterColumn.NHS:
             return format_334(letter.nhs_number)
-        if column == 4:
+        if column is LetterColumn.QUEUED:
             return to_london(letter.created_at).strftime("%d %b %Y %H:%M")
         return "Large print" if letter.large_print else "Standard"
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
+    def tooltip(self, letter: QueuedLetter, column: LetterColumn) -> str | None:
+        if column is LetterColumn.PRINT and letter.large_print:
+            return "The patient's reasonable adjustments ask for large print (16 pt)."
+        if letter.recipient == "gp":
+            return "Addressed to the patient's GP practice"
+        return None
+
+    def other_data(self, letter: QueuedLetter, column: LetterColumn, role: int) -> int | None:
+        return letter.id if role == LETTER_ID_ROLE else None
+
+    # Kept as the queue answered before it shared RowTableModel: Qt's own flags, and no accessible
+    # text of its own (a screen reader then reads the DisplayRole text, which is the same).
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        return QAbstractTableModel.flags(self, index)
+
+    def spoken(self, letter: QueuedLetter, column: LetterColumn) -> None:
         return None
