@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Select, and_, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from cras_desk.db.engine import Database
 from cras_desk.db.models import (
@@ -344,16 +344,7 @@ class ChoiceService:
 
     @staticmethod
     def _referral(s: Session, referral_id: int) -> Referral:
-        # Loading what queue_letter reads along with the referral (patient, GP practice, service) puts
-        # it in the identity map: one SELECT instead of one per object.
-        referral = s.scalar(
-            select(Referral)
-            .options(
-                joinedload(Referral.patient).joinedload(Patient.gp_practice),
-                joinedload(Referral.service),
-            )
-            .where(Referral.id == referral_id)
-        )
+        referral = s.get(Referral, referral_id)
         if referral is None:
             raise NotFound(f"Referral {referral_id} does not exist.")
         return referral
