@@ -7,6 +7,7 @@ letters print queue are further screens (tabs), built the first time they are op
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
 
 FLOW_MIN_HEIGHT = 540  # below this a call-flow panel scrolls rather than squashing its parts
 CLAIM_REFRESH_MS = 5 * 60_000  # claims last 20 minutes; a long call keeps its claim alive
+# Live updates, the idle lock and the claim timer start once the first page is painted, or after this
+# long if it never comes (a database down at start-up still gets its heartbeat and its lock).
+BACKGROUND_START_MS = 2000
 ROLE_TEXT = {Role.ADVISOR: "Patient care advisor", Role.TEAM_LEAD: "Team lead", Role.ADMIN: "Administrator"}
 
 
@@ -63,8 +67,11 @@ class MainWindow(QMainWindow):
         self.current_referral: int | None = None
         self.claimed_referral: int | None = None
         self._first_page_done = False
+        self._background_started = False
+        self._warm_up_steps: list[Callable[[], object]] = []
         self._asking_next = False
         self._shut_down = False
+        self._team_name = team_name
 
         self.worklist = WorklistPanel(ctx, self.ui.worklistHost)
         self.ui.worklistHostLayout.addWidget(self.worklist)
@@ -246,18 +253,46 @@ class MainWindow(QMainWindow):
         self.live.flooded.connect(self.worklist.refresh)
 
     def start(self) -> None:
-        """Once shown: first worklist page, live updates, the idle lock."""
+        """Once shown: the first worklist page; then live updates, the idle lock and the rest."""
         QTimer.singleShot(0, self, self._proportions)  # once laid out at its real size
         self.worklist.start()
-        self.live.start()
-        self.lock.start()
-        self._claim_timer.start()
+        QTimer.singleShot(BACKGROUND_START_MS, self, self._start_background)
         waiting = self.ctx.drafts.referrals_with_drafts()
         if waiting:
             self.statusBar().showMessage(
                 f"Unsaved notes kept for {len(waiting)} referral(s): they come back when you open them.",
                 15000,
             )
+
+    def _start_background(self) -> None:
+        """What the advisor does not need on the first screen, started once it is painted.
+
+        Before then it would only slow the first page down: the change-feed poll and the team's
+        name queue up on the one database worker behind the page, and the idle lock's
+        application-wide event filter makes PySide6 build a Python type (with its enums) for every
+        kind of object the first paint sends an event to, some 150 of them.
+        """
+        if self._background_started or self._shut_down:
+            return
+        self._background_started = True
+        self.live.start()
+        self._claim_timer.start()
+        self._look_up_team()
+        if not self._first_page_done:
+            self.lock.start()  # no page, so no warm-up to wait for (it starts the lock otherwise)
+
+    def _look_up_team(self) -> None:
+        actor, auth = self.ctx.actor, self.ctx.services.auth
+        if self._team_name is not None or actor.team_id is None:
+            return
+        team_id = actor.team_id
+        self.ctx.tasks.run(lambda: auth.team_name(team_id), self._team_found, lambda _e: None)
+
+    def _team_found(self, name: str | None) -> None:
+        if name and not self._shut_down:
+            self._team_name = name
+            self.team_label.setText(f"Team: {name}")
+            self.team_label.setAccessibleName(self.team_label.text())
 
     def _proportions(self) -> None:
         # The call needs the room: the worklist keeps its key columns, the rest scrolls sideways.
@@ -269,16 +304,26 @@ class MainWindow(QMainWindow):
         if self._first_page_done:
             return
         self._first_page_done = True
-        self.worklist.table.viewport().repaint()  # painted now, not on the next event-loop turn
+        # Painted now, not on the next event-loop turn. The table, not its viewport(): the viewport is
+        # a bare QWidget made in C++, and handing it to Python the first time makes PySide6 load every
+        # QWidget subclass to find its type (15-25 ms).
+        self.worklist.table.repaint()
         self.first_page_shown.emit()
-        # Build the call-flow panels while the advisor reads the list, so F2 opens them at once.
-        QTimer.singleShot(0, self, self._warm_up)  # tied to the window: dropped if it is gone
+        QTimer.singleShot(0, self, self._start_background)  # tied to the window: dropped if it is gone
+        # Build the record view and the call-flow panels while the advisor reads the list, so F2
+        # opens them at once: one per event-loop turn (a panel takes up to 100 ms), so keys typed
+        # and results arriving meanwhile are not held up behind all of them.
+        self._warm_up_steps = [self.patient.build, *(slot.widget for slot in self.flow.values())]
+        QTimer.singleShot(0, self, self._warm_up)
 
     def _warm_up(self) -> None:
         if self._shut_down:
             return
-        for slot in self.flow.values():
-            slot.widget()
+        if self._warm_up_steps:
+            self._warm_up_steps.pop(0)()
+            QTimer.singleShot(0, self, self._warm_up)
+            return
+        self.lock.start()  # the idle clock starts once the desk has stopped being busy
 
     # --- screens ---------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ audited read) and replaces the pane in one go when it arrives.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QResizeEvent
@@ -34,7 +35,9 @@ from cras_desk.gui import shortcuts
 from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.style import set_role
 from cras_desk.gui.worklist.model import STATUS_TEXT, nhs_334
-from cras_desk.services.patient_record import PatientRecord
+
+if TYPE_CHECKING:
+    from cras_desk.services.patient_record import PatientRecord
 
 ADJUSTMENT_TEXT: dict[AdjustmentFlag, str] = {
     AdjustmentFlag.STEP_FREE: "Needs step-free access",
@@ -80,8 +83,8 @@ class PatientPane(QWidget):
         self.setAccessibleName("Patient and referral")
         self._record: PatientRecord | None = None
         self._referral_id: int | None = None
-        self._build()
-        self._show_empty()
+        self._built = False
+        self._build_empty()
 
     @property
     def record(self) -> PatientRecord | None:
@@ -93,7 +96,7 @@ class PatientPane(QWidget):
 
     # --- layout ----------------------------------------------------------------------------------
 
-    def _build(self) -> None:
+    def _build_empty(self) -> None:
         self.empty = QLabel(
             "No patient open.\n\n"
             f"Press {shortcuts.text('desk.next_patient')} for the next patient, "
@@ -103,7 +106,17 @@ class PatientPane(QWidget):
         self.empty.setObjectName("patientEmpty")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         set_role(self.empty, "hint")
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(self.empty)
 
+    def build(self) -> None:
+        """Build the record's widgets (hidden until a record arrives). The desk starts with the
+        "no patient" hint alone and builds these once its first page is on screen; anything
+        that needs them builds them first."""
+        if self._built:
+            return
+        self._built = True
         self.content = QWidget(self)
         c = self.content
         self.name = _label(c, "patientName")
@@ -201,10 +214,9 @@ class PatientPane(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setWidget(self.content)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.empty)
-        layout.addWidget(self.scroll)
+        self.scroll.setVisible(self._record is not None)
+        self._layout.addWidget(self.scroll)
+        self._arrange(wide=self.width() >= WIDE_PANE)
 
     def _arrange(self, *, wide: bool) -> None:
         """Wide: contact, clock and referral side by side. Narrow: two columns, the clock above the
@@ -228,7 +240,8 @@ class PatientPane(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._arrange(wide=event.size().width() >= WIDE_PANE)
+        if self._built:
+            self._arrange(wide=event.size().width() >= WIDE_PANE)
 
     # --- loading ---------------------------------------------------------------------------------
 
@@ -256,10 +269,12 @@ class PatientPane(QWidget):
             self.show_referral(self._referral_id)
 
     def _show_empty(self) -> None:
-        self.scroll.hide()
+        if self._built:
+            self.scroll.hide()
         self.empty.show()
 
     def _show(self, r: PatientRecord) -> None:
+        self.build()
         self._record = r
         today = today_london()
         title = f"{r.title} " if r.title else ""
@@ -394,4 +409,5 @@ class PatientPane(QWidget):
         self.message.emit(f"Copied {what} {text}")
 
     def focus(self) -> None:
+        self.build()
         self.history.setFocus(Qt.FocusReason.ShortcutFocusReason)
