@@ -13,6 +13,7 @@ from pathlib import Path
 import keyring
 import pytest
 from desk_helpers import WAIT, MemoryKeyring
+from PySide6.QtCore import QCoreApplication
 
 from cras_desk.drafts import DraftStore
 from cras_desk.gui.desk_context import DeskContext
@@ -70,6 +71,10 @@ def make_desk(qapp, tmp_path: Path) -> Iterator[Callable[..., DeskContext]]:
     yield make
     for ctx in made:
         ctx.tasks.wait_idle(WAIT)
+    # Deliver the finished tasks' results now, while this test's widgets are alive, rather than
+    # into the next test's event loop.
+    QCoreApplication.sendPostedEvents()
+    QCoreApplication.processEvents()
 
 
 @pytest.fixture
