@@ -518,8 +518,7 @@ class WorklistService:
         A page of a search is audited (action "search", the kind of search only, never the typed
         text): it lists patients picked by an identifier, not by the actor's own workload.
         """
-        term = classify(flt.search)
-        shape, params = self._page_shape(actor, flt, term, sort, descending, offset, limit)
+        term, shape, params = self._page_shape(actor, flt, sort, descending, offset, limit)
         # Prepared statements, not a Session: on SQLite the Session's and Core's per-statement
         # machinery costs several times a query that takes a tenth of a millisecond.
         with self.db.prepared(write=term is not None) as conn:
@@ -550,7 +549,7 @@ class WorklistService:
         limit: int = 100,
     ) -> tuple[Select[Any], dict[str, Any]]:
         """The SELECT and parameters page() runs now (without its audit), for EXPLAIN and benchmarks."""
-        shape, params = self._page_shape(actor, flt, classify(flt.search), sort, descending, offset, limit)
+        _term, shape, params = self._page_shape(actor, flt, sort, descending, offset, limit)
         with self.db.prepared() as conn:
             return _page_statement(_plan_search(conn, shape, params, _VERY_BROAD)), params
 
@@ -566,7 +565,8 @@ class WorklistService:
     ) -> tuple[Select[Any], dict[str, Any]]:
         if at_most is not None and at_most < 1:
             raise ValidationError("Count at most 1 or more rows.")
-        shape, params = self._compile(actor, flt, classify(flt.search), SortKey.URGENCY, False)
+        _term, shape, params = _planned(actor, flt, SortKey.URGENCY, False)
+        params = _with_clock(flt, params)
         if at_most is None:
             return _count_statement(_plan_search(conn, shape, params, _VERY_BROAD_COUNT)), params
         # Capped, the count stops early like a page does, so it is planned like one.
@@ -577,18 +577,18 @@ class WorklistService:
         self,
         actor: Actor,
         flt: WorklistFilter,
-        term: SearchTerm | None,
         sort: SortKey,
         descending: bool,
         offset: int,
         limit: int,
-    ) -> tuple[_Shape, dict[str, Any]]:
+    ) -> tuple[SearchTerm | None, _Shape, dict[str, Any]]:
         if offset < 0 or not 1 <= limit <= MAX_PAGE:
             raise ValidationError(f"A worklist page holds 1 to {MAX_PAGE} rows from offset 0 or more.")
-        shape, params = self._compile(actor, flt, term, SortKey(sort), descending)
+        term, shape, params = _planned(actor, flt, sort, bool(descending))
+        params = _with_clock(flt, params)
         params["limit"] = limit
         params["offset"] = offset
-        return shape, params
+        return term, shape, params
 
     def row(self, actor: Actor, referral_id: int) -> WorklistRow | None:
         """One row again after a change; None if it is gone or outside what the actor may list.
@@ -620,7 +620,7 @@ class WorklistService:
         if flt.breach_within_days is not None and flt.breach_within_days < 0:
             raise ValidationError("Breach within must be 0 days or more.")
 
-        params: dict[str, Any] = {"now": utcnow()}
+        params: dict[str, Any] = {}
         assignee = flt.advisor_id if flt.advisor_id is not None else None
         if assignee is None and scope is Scope.MINE:
             assignee = actor.user_id
@@ -636,8 +636,6 @@ class WorklistService:
         status = ReferralStatus(flt.status) if flt.status is not None else None
         if status is not None:
             params["status"] = status.value
-        if flt.breach_within_days is not None:
-            params["breach_limit"] = today_london() + timedelta(days=flt.breach_within_days)
         if term is not None:
             params.update(_search_params(term))
 
@@ -658,6 +656,30 @@ class WorklistService:
             descending=bool(descending),
         )
         return shape, params
+
+
+@lru_cache(maxsize=256)
+def _planned(
+    actor: Actor, flt: WorklistFilter, sort: SortKey, descending: bool
+) -> tuple[SearchTerm | None, _Shape, dict[str, Any]]:
+    """The search term, statement shape and clock-free parameters of one view of the worklist.
+
+    Cached: the same view is asked for again and again (the next page, the refresh after a change,
+    the count beside the page), and working it out again costs a fifth of an NHS-number search on
+    SQLite. Callers copy the parameters (see _with_clock); a refused view raises every time, as
+    exceptions are not cached.
+    """
+    term = classify(flt.search)
+    shape, params = WorklistService._compile(actor, flt, term, SortKey(sort), descending)
+    return term, shape, params
+
+
+def _with_clock(flt: WorklistFilter, params: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a view's parameters with the ones that move with the clock."""
+    params = {**params, "now": utcnow()}
+    if flt.breach_within_days is not None:
+        params["breach_limit"] = today_london() + timedelta(days=flt.breach_within_days)
+    return params
 
 
 def _search_params(term: SearchTerm) -> dict[str, Any]:
