@@ -11,7 +11,6 @@ everything else as it was.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -44,6 +43,7 @@ from cras_desk.gui.widgets.display import weeks_text
 from cras_desk.gui.widgets.error_text import describe_error
 from cras_desk.gui.widgets.panel_keys import PanelKeys
 from cras_desk.gui.widgets.referral_panel import ReferralPanel
+from cras_desk.gui.widgets.tab_order import set_tab_order
 from cras_desk.gui.widgets.tables import setup_table
 from cras_desk.services.booking import LiveBooking, SlotQuery, SlotRow
 from cras_desk.services.choice import ChoiceOfferView, ChoiceOption, Decision
@@ -238,8 +238,7 @@ class BookingPanel(ReferralPanel):
             self.dna_button,
             self.attended_button,
         ]
-        for first, second in itertools.pairwise(order):
-            QWidget.setTabOrder(first, second)
+        set_tab_order(order)
         self.setFocusProxy(self.table)
 
     # -- referral ---------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ will be queued ...") is shown before saving, so nobody is surprised by a letter.
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime
@@ -37,6 +36,7 @@ from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.widgets.confirm_bar import ConfirmBar
 from cras_desk.gui.widgets.panel_keys import PanelKeys
 from cras_desk.gui.widgets.referral_panel import ReferralPanel
+from cras_desk.gui.widgets.tab_order import set_tab_order
 from cras_desk.services.contact import AttemptResult
 from cras_desk.services.patient_record import PatientRecord
 
@@ -209,8 +209,7 @@ class CallOutcomePanel(ReferralPanel):
             self.discharge_reason,
             self.discharge_button,
         ]
-        for first, second in itertools.pairwise(order):
-            QWidget.setTabOrder(first, second)
+        set_tab_order(order)
         self.setFocusProxy(self._buttons[ContactOutcome.SPOKE])
 
     # -- state ------------------------------------------------------------------------------------

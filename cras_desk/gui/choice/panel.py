@@ -6,7 +6,6 @@ returned and the table shows (with unsuitable sites included only if the advisor
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
@@ -32,6 +31,7 @@ from cras_desk.gui.widgets.confirm_bar import ConfirmBar
 from cras_desk.gui.widgets.display import day_text, weeks_text, when_text
 from cras_desk.gui.widgets.panel_keys import PanelKeys
 from cras_desk.gui.widgets.referral_panel import ReferralPanel
+from cras_desk.gui.widgets.tab_order import set_tab_order
 from cras_desk.gui.widgets.tables import setup_table
 from cras_desk.services.choice import ChoiceOfferView, ChoiceOption, Decision
 from cras_desk.services.patient_record import PatientRecord
@@ -213,8 +213,7 @@ class ChoicePanel(ReferralPanel):
             self.think_button,
             self.declined_button,
         ]
-        for first, second in itertools.pairwise(order):
-            QWidget.setTabOrder(first, second)
+        set_tab_order(order)
         self.setFocusProxy(self.table)
 
     # -- referral ---------------------------------------------------------------------------------

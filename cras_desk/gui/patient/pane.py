@@ -69,6 +69,15 @@ def _label(parent: QWidget, name: str, text: str = "") -> QLabel:
     return label
 
 
+def _rows(form: QFormLayout, *fields: tuple[str, str]) -> list[QLabel]:
+    """One read-only label per (heading, object name), added to the form in that order."""
+    box = form.parentWidget()
+    labels = [_label(box, name) for _heading, name in fields]
+    for (heading, _name), label in zip(fields, labels, strict=True):
+        form.addRow(heading, label)
+    return labels
+
+
 class PatientPane(QWidget):
     loaded = Signal(object)  # PatientRecord
     load_failed = Signal(object)  # the exception
@@ -133,50 +142,48 @@ class PatientPane(QWidget):
         self.phones_layout = QVBoxLayout(self.phones_box)
         self.phones_layout.setContentsMargins(0, 0, 0, 0)
         self.phones_layout.setSpacing(2)
-        self.contact_times = _label(contact, "patientContactTimes")
-        self.email = _label(contact, "patientEmail")
-        self.address = _label(contact, "patientAddress")
-        self.language = _label(contact, "patientLanguage")
-        self.gp = _label(contact, "patientGp")
         form = QFormLayout(contact)
         form.addRow("Phone", self.phones_box)
-        form.addRow("Best times", self.contact_times)
-        form.addRow("E-mail", self.email)
-        form.addRow("Address", self.address)
-        form.addRow("Language", self.language)
-        form.addRow("GP", self.gp)
+        self.contact_times, self.email, self.address, self.language, self.gp = _rows(
+            form,
+            ("Best times", "patientContactTimes"),
+            ("E-mail", "patientEmail"),
+            ("Address", "patientAddress"),
+            ("Language", "patientLanguage"),
+            ("GP", "patientGp"),
+        )
 
         referral = QGroupBox("Referral", c)
-        self.service = _label(referral, "referralService")
-        self.priority = _label(referral, "referralPriority")
-        self.received = _label(referral, "referralReceived")
-        self.referrer = _label(referral, "referralReferrer")
-        self.triage = _label(referral, "referralTriage")
-        self.status = _label(referral, "referralStatus")
-        self.owner = _label(referral, "referralOwner")
-        self.booking = _label(referral, "referralBooking")
-        form = QFormLayout(referral)
-        form.addRow("Service", self.service)
-        form.addRow("Priority", self.priority)
-        form.addRow("Received", self.received)
-        form.addRow("Referrer", self.referrer)
-        form.addRow("Triage", self.triage)
-        form.addRow("Status", self.status)
-        form.addRow("Worked by", self.owner)
-        form.addRow("Appointment", self.booking)
+        (
+            self.service,
+            self.priority,
+            self.received,
+            self.referrer,
+            self.triage,
+            self.status,
+            self.owner,
+            self.booking,
+        ) = _rows(
+            QFormLayout(referral),
+            ("Service", "referralService"),
+            ("Priority", "referralPriority"),
+            ("Received", "referralReceived"),
+            ("Referrer", "referralReferrer"),
+            ("Triage", "referralTriage"),
+            ("Status", "referralStatus"),
+            ("Worked by", "referralOwner"),
+            ("Appointment", "referralBooking"),
+        )
 
         clock = QGroupBox("RTT clock", c)
-        self.weeks = _label(clock, "rttWeeks")
-        self.breach = _label(clock, "rttBreach")
-        self.target = _label(clock, "rttTarget")
-        self.attempts = _label(clock, "rttAttempts")
-        self.next_action = _label(clock, "rttNextAction")
-        form = QFormLayout(clock)
-        form.addRow("Waited", self.weeks)
-        form.addRow("Breach", self.breach)
-        form.addRow("Target", self.target)
-        form.addRow("Attempts", self.attempts)
-        form.addRow("Next action", self.next_action)
+        self.weeks, self.breach, self.target, self.attempts, self.next_action = _rows(
+            QFormLayout(clock),
+            ("Waited", "rttWeeks"),
+            ("Breach", "rttBreach"),
+            ("Target", "rttTarget"),
+            ("Attempts", "rttAttempts"),
+            ("Next action", "rttNextAction"),
+        )
 
         self.history = QTreeWidget(c)
         self.history.setObjectName("patientHistory")

@@ -6,7 +6,6 @@ For team leads and admins. An advisor who reaches it anyway sees the refusal the
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +35,7 @@ from cras_desk.gui.widgets.banner import MessageBanner
 from cras_desk.gui.widgets.confirm_bar import ConfirmBar
 from cras_desk.gui.widgets.error_text import describe_error
 from cras_desk.gui.widgets.panel_keys import PanelKeys
+from cras_desk.gui.widgets.tab_order import set_tab_order
 from cras_desk.gui.widgets.tables import setup_table
 from cras_desk.services.actor import Actor
 from cras_desk.services.assignment import UNASSIGNED_ID, AdvisorLoad
@@ -184,8 +184,7 @@ class TeamLeadView(QWidget):
             self.move_all_button,
             self.refresh_button,
         ]
-        for first, second in itertools.pairwise(order):
-            QWidget.setTabOrder(first, second)
+        set_tab_order(order)
         self.setFocusProxy(self.workload_table)
 
     # -- the common widget interface --------------------------------------------------------------

@@ -7,7 +7,6 @@ database on the UI thread.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import replace
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
@@ -31,6 +30,7 @@ from cras_desk.domain.search_terms import SearchKind, classify
 from cras_desk.gui import shortcuts
 from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.style import set_role
+from cras_desk.gui.widgets.tab_order import set_tab_order
 from cras_desk.gui.worklist.model import COLUMNS, STATUS_TEXT, Query, WorklistModel
 from cras_desk.services.worklist import Scope, WorklistFilter
 
@@ -229,8 +229,7 @@ class WorklistPanel(QWidget):
 
         order = [self.search, self.scope, self.service, self.priority, self.status, self.breach]
         order += [self.callbacks, self.table]
-        for a, b in itertools.pairwise(order):
-            QWidget.setTabOrder(a, b)
+        set_tab_order(order)
         self.search.installEventFilter(self)
 
     def _connect(self) -> None:
