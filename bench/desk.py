@@ -113,6 +113,7 @@ def main() -> int:
     from cras_desk.drafts import DraftStore
     from cras_desk.gui import style
     from cras_desk.gui.desk_context import DeskContext
+    from cras_desk.gui.lock.idle import IdleWatcher
     from cras_desk.gui.tasks import TaskRunner
     from cras_desk.gui.worklist.panel import WorklistPanel
     from cras_desk.services.bundle import ServiceBundle
@@ -138,6 +139,9 @@ def main() -> int:
         ).all()
         phones = list(s.scalars(select(PatientPhone.number).where(PatientPhone.patient_id.in_(picks))))
 
+    # As on the desk, the idle lock's application-wide event filter sees every event of the run.
+    idle = IdleWatcher(max(1, settings.idle_lock_minutes) * 60_000)
+    idle.start()
     panel = WorklistPanel(ctx)
     panel.resize(1400, 900)
     panel.show()
