@@ -24,6 +24,9 @@ class Settings:
     worklist_page_size: int = 100
     contact_policy: dict[str, Any] = field(default_factory=dict)  # overrides of ContactPolicy defaults
     last_username: str = ""
+    # Per user name: the desk's splitter positions as the advisor last left them (Qt's saveState,
+    # base64), so a hot-desking advisor finds the worklist as wide as they made it.
+    splitter_states: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def policy(self) -> ContactPolicy:
         return ContactPolicy.from_mapping(self.contact_policy) if self.contact_policy else ContactPolicy()

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QFrame, QLabel, QMainWindow, QMenu, QScrollArea, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QMainWindow, QMenu, QScrollArea, QSplitter, QWidget
 
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import ClaimConflict, CrasError
@@ -35,6 +35,7 @@ from cras_desk.gui.style import set_role
 from cras_desk.gui.worklist.live import LiveUpdates, is_connection_error
 from cras_desk.gui.worklist.panel import WorklistPanel
 from cras_desk.services.worklist import Scope
+from cras_desk.settings import Settings
 
 if TYPE_CHECKING:
     from cras_desk.services.claims import Claim
@@ -294,7 +295,17 @@ class MainWindow(QMainWindow):
             self.team_label.setText(f"Team: {name}")
             self.team_label.setAccessibleName(self.team_label.text())
 
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"main": self.ui.mainSplitter, "right": self.ui.rightSplitter}
+
     def _proportions(self) -> None:
+        saved = self.ctx.settings.splitter_states.get(self.ctx.actor.username)
+        if saved and all(
+            splitter.restoreState(QByteArray.fromBase64(saved[name].encode("ascii")))
+            for name, splitter in self._splitters().items()
+            if name in saved
+        ):
+            return
         # The call needs the room: the worklist keeps its key columns, the rest scrolls sideways.
         width, height = self.ui.mainSplitter.width(), self.ui.rightSplitter.height()
         self.ui.mainSplitter.setSizes([width * 38 // 100, width - width * 38 // 100])
@@ -490,12 +501,28 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
+        self._keep_splitters()
         self.live.stop()
         self.lock.stop()
         self._claim_timer.stop()
         claims, actor = self.ctx.services.claims, self.ctx.actor
         self.ctx.tasks.run(lambda: claims.release_all(actor), None, lambda _e: None)
         self.ctx.tasks.wait_idle(wait_ms)
+
+    def _keep_splitters(self) -> None:
+        states = {
+            name: bytes(splitter.saveState().toBase64().data()).decode("ascii")
+            for name, splitter in self._splitters().items()
+        }
+        username = self.ctx.actor.username
+        self.ctx.settings.splitter_states[username] = states
+        try:
+            # Saved into the file as it is now: the sign-in dialog may have changed other options.
+            stored = Settings.load()
+            stored.splitter_states[username] = states
+            stored.save()
+        except (OSError, ValueError):
+            pass  # a layout is not worth an error on the way out
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
