@@ -16,7 +16,7 @@ gives back (SQLite gives dates and datetimes as ISO text).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from operator import itemgetter
 from typing import Any
@@ -112,12 +112,8 @@ class PreparedConnection:
         row = self._cursor.fetchone()
         return None if row is None else row[0]
 
-    def run(self, prepared: Prepared, params: dict[str, Any] | Sequence[dict[str, Any]]) -> None:
-        compiled = prepared.compiled(self._dialect)
-        if isinstance(params, dict):
-            self._cursor.execute(compiled.sql, compiled.parameters(params))
-        else:
-            self._cursor.executemany(compiled.sql, [compiled.parameters(p) for p in params])
+    def run(self, prepared: Prepared, params: dict[str, Any]) -> None:
+        self._execute(prepared, params)
 
     def run_text(self, sql: str) -> None:
         """A fixed statement with no parameters (SET LOCAL ..., a pragma)."""

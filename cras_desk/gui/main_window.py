@@ -299,12 +299,13 @@ class MainWindow(QMainWindow):
         return {"main": self.ui.mainSplitter, "right": self.ui.rightSplitter}
 
     def _proportions(self) -> None:
-        saved = self.ctx.settings.splitter_states.get(self.ctx.actor.username)
-        if saved and all(
+        saved = self.ctx.settings.splitter_states.get(self.ctx.actor.username, {})
+        restored = [
             splitter.restoreState(QByteArray.fromBase64(saved[name].encode("ascii")))
             for name, splitter in self._splitters().items()
             if name in saved
-        ):
+        ]
+        if restored and all(restored):
             return
         # The call needs the room: the worklist keeps its key columns, the rest scrolls sideways.
         width, height = self.ui.mainSplitter.width(), self.ui.rightSplitter.height()
