@@ -200,27 +200,28 @@ def _lead(db: Database, team_id: int | None) -> Actor:
     return actor_of(user)
 
 
-def _sample_patient(db: Database, team_id: int | None) -> tuple[str, str, str]:
-    """A patient on the team's open list, halfway down it by id: (family key, NHS number, postcode)."""
+def _sample_patient(db: Database, team_id: int | None) -> tuple[str, str, str, str]:
+    """A patient on the team's open list, halfway down it by id: (family key, NHS number, postcode,
+    date of birth as typed, dd/mm/yyyy)."""
     with db.read() as s:
         total = s.scalar(
             select(func.count()).select_from(Referral).where(Referral.team_id == team_id, Referral.is_open)
         )
-        fam, nhs, pc = s.execute(
-            select(Patient.family_key, Patient.nhs_number, Patient.postcode)
+        fam, nhs, pc, born = s.execute(
+            select(Patient.family_key, Patient.nhs_number, Patient.postcode, Patient.date_of_birth)
             .join(Referral, Referral.patient_id == Patient.id)
             .where(Referral.team_id == team_id, Referral.is_open)
             .order_by(Referral.id)
             .offset((total or 0) // 2)
             .limit(1)
         ).one()
-    return fam, nhs, pc
+    return fam, nhs, pc, f"{born:%d/%m/%Y}"
 
 
 def cases(db: Database) -> list[Case]:
     advisor = _typical_advisor(db)
     lead = _lead(db, advisor.team_id)
-    family_key, nhs, postcode = _sample_patient(db, advisor.team_id)
+    family_key, nhs, postcode, born = _sample_patient(db, advisor.team_id)
     prefix = family_key.replace(" ", "")[:3]
     outward = postcode.split()[0]
     team = Scope.TEAM
@@ -234,6 +235,7 @@ def cases(db: Database) -> list[Case]:
             WorklistFilter(scope=team, search=nhs_number.format_334(nhs)),
         ),
         Case(f"search postcode '{postcode}'", advisor, WorklistFilter(scope=team, search=postcode)),
+        Case("search date of birth", advisor, WorklistFilter(scope=team, search=born)),
         # For information: other views the GUI offers.
         Case(
             f"search postcode '{outward}'", advisor, WorklistFilter(scope=team, search=outward), target=False

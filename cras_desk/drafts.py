@@ -51,7 +51,10 @@ class DraftStore:
 
     def _write(self) -> None:
         tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "w", encoding="utf-8") as fh:
+        # 0600: the notes are about patients; nobody else on the PC may read them.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.chmod(tmp, 0o600)  # os.open's mode does not apply to a .tmp left by an earlier crash
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(self._drafts, fh, ensure_ascii=False)
             fh.flush()
             os.fsync(fh.fileno())

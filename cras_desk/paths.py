@@ -23,6 +23,17 @@ def config_dir() -> Path:
     return path
 
 
+def log_dir() -> Path:
+    """CRAS_LOG_DIR overrides; else a "log" folder in CRAS_DATA_DIR when that is set (tests and
+    demos keep their trail beside their data); else the user's log folder. Made private (0700)."""
+    override = os.environ.get("CRAS_LOG_DIR")
+    if not override and os.environ.get("CRAS_DATA_DIR"):
+        override = str(Path(os.environ["CRAS_DATA_DIR"]) / "log")
+    path = Path(override or _DIRS.user_log_dir)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
 def default_database_path() -> Path:
     return data_dir() / "cras-desk.sqlite3"
 

@@ -1,10 +1,18 @@
-"""Screenshots of the desk's main screens, taken in a real window (run it under Xvfb).
+"""Screenshots of every step of the call flow, at 1366x768 and at 1920x1080 (run it under Xvfb).
 
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python scripts/screenshots.py \\
-        --data /tmp/cras-bench/data-30000 --out docs/screenshots
+    xvfb-run -a -s "-screen 0 1920x1080x24" .venv/bin/python scripts/screenshots.py \\
+        --data /tmp/shots-data --out docs/screenshots
 
-Works on a copy of a seeded demo database (the demo users' password is public), so the
-screens show realistic volume and the source database is left as it was. Writes desk-*.png.
+--data is a folder holding a seeded cras-desk.sqlite3 (`CRAS_DATA_DIR=/tmp/shots-data cras-desk seed`).
+Each size works on its own copy of it (the demo users' password is public), so the source is left
+as it was and both sizes show the same patient at the same point. Writes desk-<width>-<step>.png:
+sign-in, worklist, patient, call-outcome (typed), call-outcome-saved (its result message),
+call-outcome-confirm (the discharge question), choice, choice-confirm, booking, booking-confirm,
+booking-slot-taken, booking-booked, letters, team, locked. The window is the whole screen, as on a
+laptop or monitor with the desk maximised; the images are what an advisor sees, unscrolled.
+
+A step that cannot be shown (no free slot in the copy, say) is reported and skipped; the exit code
+is 1 if any was.
 """
 
 from __future__ import annotations
@@ -15,66 +23,93 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 DEMO_PASSWORD = "demo-password"  # published in the README for the demo data
+SIZES = ((1366, 768), (1920, 1080))
+ADVISOR, OTHER_ADVISOR, LEAD = "advisor", "advisor2", "lead"
+TIMEOUT_S = 120
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, required=True, help="folder holding a seeded cras-desk.sqlite3")
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
-    parser.add_argument("--size", default="1440x900")
+    parser.add_argument("--sizes", default=",".join(f"{w}x{h}" for w, h in SIZES))
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.split("x"))
+    sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes.split(",")]
+    source = args.data / "cras-desk.sqlite3"
+    if not source.is_file():
+        parser.error(f"no seeded database at {source}")
 
     work = Path(tempfile.mkdtemp(prefix="cras-shots-"))
-    shutil.copyfile(args.data / "cras-desk.sqlite3", work / "cras-desk.sqlite3")
-    os.environ["CRAS_DATA_DIR"] = str(work)
-    os.environ["CRAS_CONFIG_DIR"] = str(work)
+    os.environ["CRAS_DATA_DIR"] = str(work / "sign-in")
+    os.environ["CRAS_CONFIG_DIR"] = str(work / "config")
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    (work / "sign-in").mkdir()
+    shutil.copyfile(source, work / "sign-in" / "cras-desk.sqlite3")
 
-    from PySide6.QtCore import Qt
-    from PySide6.QtGui import QImage
-    from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication, QWidget
-    from sqlalchemy import select
+    from PySide6.QtWidgets import QApplication
 
-    from cras_desk.db.engine import Database, sqlite_url
-    from cras_desk.db.models import Patient, Referral, User
-    from cras_desk.drafts import DraftStore
     from cras_desk.gui import style
-    from cras_desk.gui.desk_context import DeskContext
-    from cras_desk.gui.main_window import MainWindow
-    from cras_desk.gui.sign_in.connection import target_from
-    from cras_desk.gui.sign_in.dialog import SignInDialog
-    from cras_desk.gui.tasks import TaskRunner
-    from cras_desk.services.bundle import ServiceBundle
-    from cras_desk.settings import Settings
 
-    app = QApplication(sys.argv[:1])
-    style.apply(app)
+    app = QApplication([*sys.argv[:1], *style.qt_arguments([])])
+    style.apply(app, style_chosen=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    tasks = TaskRunner()
+    shots = Shots(app, args.out)
+    try:
+        for width, height in sizes:
+            copy = work / f"{width}x{height}"
+            copy.mkdir()
+            shutil.copyfile(source, copy / "cras-desk.sqlite3")
+            shots.sign_in(width)
+            shots.call_flow(copy / "cras-desk.sqlite3", width, height)
+    finally:
+        shots.tasks.wait_idle(10_000)
+        shutil.rmtree(work, ignore_errors=True)
+    for problem in shots.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
+    return 1 if shots.problems else 0
 
-    def wait(done: Callable[[], bool], timeout: float = 120) -> None:
+
+class Shots:
+    """Drives real desks through the call flow and saves what the screen shows at each step."""
+
+    def __init__(self, app: Any, out: Path) -> None:
+        from cras_desk.gui.tasks import TaskRunner
+
+        self.app = app
+        self.out = out
+        self.tasks = TaskRunner()
+        self.problems: list[str] = []
+
+    # -- waiting --------------------------------------------------------------------------------
+
+    def wait(self, done: Callable[[], object], what: str, timeout: float = TIMEOUT_S) -> None:
         end = time.monotonic() + timeout
         while not done():
             if time.monotonic() > end:
-                raise TimeoutError("screen did not settle")
-            app.processEvents()
+                raise TimeoutError(f"waited {timeout:.0f} s for {what}")
+            self.app.processEvents()
             time.sleep(0.01)
 
-    def settle(ms: int = 400) -> None:
+    def settle(self, ms: int = 400) -> None:
+        """Let the worker finish and the screen repaint (reveals run on the next event-loop turn)."""
+        self.wait(lambda: self.tasks.pending == 0, "the database worker")
         end = time.monotonic() + ms / 1000
         while time.monotonic() < end:
-            app.processEvents()
+            self.app.processEvents()
             time.sleep(0.01)
 
-    def shot(widget: QWidget, name: str) -> None:
-        settle()
-        path = args.out / f"desk-{name}.png"
+    def shot(self, widget: Any, width: int, name: str) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtGui import QImage
+
+        self.settle()
+        path = self.out / f"desk-{width}-{name}.png"
         # 256 colours without dithering: flat UI colours stay exact, and the file stays small.
         image = (
             widget.grab()
@@ -82,87 +117,244 @@ def main() -> int:
             .convertToFormat(QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither)
         )
         image.save(str(path), "PNG")
-        print(f"{path} {path.stat().st_size // 1024} KB")
+        print(f"{path} {image.width()}x{image.height()} {path.stat().st_size // 1024} KB", flush=True)
 
-    db_path = work / "cras-desk.sqlite3"
-    settings = Settings(last_username="advisor")
-    dialog = SignInDialog(settings, tasks, target_from(None, ""))
-    dialog.show()
-    wait(lambda: dialog.database is not None)
-    QTest.keyClicks(dialog.ui.password, "x" * len(DEMO_PASSWORD))
-    shot(dialog, "sign-in")
-    dialog.close()
-    dialog.take_database().dispose()
+    def step(self, name: str, fn: Callable[[], None]) -> bool:
+        try:
+            fn()
+            return True
+        except Exception as exc:  # a missing step is reported, the others are still taken
+            self.problems.append(f"{name}: {exc}")
+            traceback.print_exc()
+            return False
 
-    db = Database(sqlite_url(db_path))
-    services = ServiceBundle.build(db)
+    # -- screens --------------------------------------------------------------------------------
 
-    def desk(username: str) -> MainWindow:
+    def sign_in(self, width: int) -> None:
+        from PySide6.QtTest import QTest
+
+        from cras_desk.gui.sign_in.connection import target_from
+        from cras_desk.gui.sign_in.dialog import SignInDialog
+        from cras_desk.settings import Settings
+
+        dialog = SignInDialog(Settings(last_username=ADVISOR), self.tasks, target_from(None, ""))
+        dialog.show()
+        try:
+            self.wait(lambda: dialog.database is not None, "the sign-in dialog's database")
+            QTest.keyClicks(dialog.ui.password, "x" * len(DEMO_PASSWORD))
+            self.shot(dialog, width, "sign-in")
+        finally:
+            dialog.close()
+            database = dialog.take_database()
+            if database is not None:
+                database.dispose()
+
+    def desk(self, services: Any, username: str, width: int, height: int) -> Any:
+        from PySide6.QtCore import QRect
+
+        from cras_desk.drafts import DraftStore
+        from cras_desk.gui.desk_context import DeskContext
+        from cras_desk.gui.main_window import MainWindow
+        from cras_desk.settings import Settings
+
         actor = services.auth.sign_in(username, DEMO_PASSWORD)
-        ctx = DeskContext(services, actor, tasks, DraftStore(username), Settings())
-        window = MainWindow(ctx, database_text=f"embedded database ({db_path})")
-        window.resize(width, height)
-        window.show()
+        ctx = DeskContext(services, actor, self.tasks, DraftStore(username), Settings())
+        window = MainWindow(ctx, database_text="embedded demo database")
+        shown: list[bool] = []
+        window.first_page_shown.connect(lambda: shown.append(True))
+        window.show_on_screen(QRect(0, 0, width, height))  # the whole screen, as if maximised
         window.start()
-        wait(lambda: window._first_page_done and tasks.pending == 0)
+        self.wait(lambda: shown, "the first worklist page")
+        self.settle()
         return window
 
-    # An advisor's own patient with reasonable adjustments, the kind the pane must not let slip.
-    advisor = desk("advisor")
+    def call_flow(self, db_path: Path, width: int, height: int) -> None:
+        from cras_desk.db.engine import Database, sqlite_url
+        from cras_desk.services.bundle import ServiceBundle
+
+        db = Database(sqlite_url(db_path))
+        services = ServiceBundle.build(db)
+        try:
+            advisor = self.desk(services, ADVISOR, width, height)
+            try:
+                self.advisor_steps(advisor, services, db, width)
+            finally:
+                advisor.close()
+                self.settle(100)
+            lead = self.desk(services, LEAD, width, height)
+            try:
+                self.step(f"{width} team", lambda: self.team_step(lead, width))
+            finally:
+                lead.close()
+                self.settle(100)
+        finally:
+            self.tasks.wait_idle(10_000)
+            db.dispose()
+
+    def advisor_steps(self, window: Any, services: Any, db: Any, width: int) -> None:
+        rid = pick_referral(db, ADVISOR)
+        window.worklist.select_referral(rid)
+        self.step(f"{width} worklist", lambda: self.shot(window, width, "worklist"))
+        services.claims.claim(window.ctx.actor, rid)
+        window.claimed_referral = rid
+        failures: list[BaseException] = []
+        window.patient.load_failed.connect(failures.append)
+        window.open_referral(rid)
+        window.worklist.refresh_referral(rid)
+        self.wait(lambda: window.patient.record is not None or failures, "the patient's record")
+        if failures:
+            raise RuntimeError(f"the patient's record did not load: {failures[0]!r}")
+        window.show_flow("outcome")
+        outcome = window.flow["outcome"].widget()
+        self.wait(lambda: outcome.number_combo.count() > 0, "the call outcome panel")
+        self.step(f"{width} patient", lambda: self.shot(window, width, "patient"))
+        ok = self.step(f"{width} call outcome", lambda: self.outcome_steps(window, outcome, width))
+        if ok:
+            self.step(f"{width} choice", lambda: self.choice_steps(window, width))
+        self.step(f"{width} booking", lambda: self.booking_steps(window, services, db, rid, width))
+        self.step(f"{width} letters", lambda: self.letters_step(window, width))
+        self.step(f"{width} locked", lambda: self.lock_step(window, width))
+
+    def outcome_steps(self, window: Any, outcome: Any, width: int) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        QTest.keyClick(outcome, Qt.Key.Key_1, Qt.KeyboardModifier.AltModifier)  # spoke to the patient
+        outcome.notes_edit.setPlainText("Spoke to the patient; happy to choose a clinic now.")
+        self.wait(lambda: "If you save" in outcome.preview_text(), "the outcome preview")
+        self.shot(window, width, "call-outcome")
+        QTest.keyClick(outcome.notes_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        self.wait(lambda: outcome.banner.level == "success", "the saved call's message")
+        self.shot(window, width, "call-outcome-saved")
+        outcome.discharge_reason.setText("Patient feels better and no longer wants treatment.")
+        outcome.request_discharge()
+        self.wait(lambda: outcome.confirm.pending, "the discharge question")
+        self.shot(window, width, "call-outcome-confirm")
+        outcome.confirm.reject()  # not discharged: the call goes on to choice and booking
+        outcome.discharge_reason.clear()
+
+    def choice_steps(self, window: Any, width: int) -> None:
+        from cras_desk.services.choice import Decision
+
+        window.show_flow("choice")
+        choice = window.flow["choice"].widget()
+        self.wait(lambda: choice.model.rowCount() > 0, "the choice options")
+        self.wait(lambda: choice.selected_option() is not None, "a selected site")
+        self.shot(window, width, "choice")
+        choice.ask(Decision.CHOSEN)
+        self.wait(lambda: choice.confirm.pending, "the choice question")
+        self.shot(window, width, "choice-confirm")
+        choice.confirm.accept()  # the desk moves on to booking at the chosen site
+        self.settle()
+
+    def booking_steps(self, window: Any, services: Any, db: Any, rid: int, width: int) -> None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        window.show_flow("booking")
+        booking = window.flow["booking"].widget()
+        self.wait(lambda: booking.selected_slot() is not None, "a free slot")
+        self.shot(window, width, "booking")
+        QTest.keyClick(booking.table, Qt.Key.Key_Return)
+        self.wait(lambda: booking.confirm.pending, "the booking question")
+        self.shot(window, width, "booking-confirm")
+        taken = self.take_slot_elsewhere(services, db, rid, booking.selected_slot())
+        QTest.keyClick(booking.confirm.yes_button, Qt.Key.Key_Return)
+        if taken:
+            self.wait(lambda: booking.banner.level == "error", "the slot-taken message")
+            self.shot(window, width, "booking-slot-taken")
+            self.wait(lambda: booking.selected_slot() is not None, "the refreshed slots")
+            QTest.keyClick(booking.table, Qt.Key.Key_Return)
+            self.wait(lambda: booking.confirm.pending, "the booking question")
+            QTest.keyClick(booking.confirm.yes_button, Qt.Key.Key_Return)
+        self.wait(lambda: booking.banner.level == "success", "the booked message")
+        self.shot(window, width, "booking-booked")
+
+    def take_slot_elsewhere(self, services: Any, db: Any, rid: int, slot: Any) -> bool:
+        """Another advisor books the slot on screen for another patient: "slot just taken"."""
+        try:
+            other = services.auth.sign_in(OTHER_ADVISOR, DEMO_PASSWORD)
+            for candidate in bookable_referrals(db, rid):
+                try:
+                    services.booking.book(other, candidate, slot.slot_id)
+                    return True
+                except Exception:  # not bookable by them, or not at this service: the next one
+                    continue
+        except Exception as exc:
+            self.problems.append(f"slot taken: {exc}")
+            return False
+        self.problems.append("slot taken: no other referral could take the slot")
+        return False
+
+    def letters_step(self, window: Any, width: int) -> None:
+        window.ui.screens.setCurrentWidget(window.letters)
+        self.wait(lambda: window.letters.ready is not None, "the letters queue")
+        self.settle(1500)  # the queue and its first letter's preview
+        self.shot(window, width, "letters")
+        window.show_desk()
+
+    def lock_step(self, window: Any, width: int) -> None:
+        window.lock.lock()
+        self.shot(window, width, "locked")
+        window.lock.unlock()
+
+    def team_step(self, window: Any, width: int) -> None:
+        window.ui.screens.setCurrentWidget(window.team)
+        self.wait(lambda: window.team.ready is not None, "the team view")
+        self.settle(1000)
+        self.shot(window, width, "team")
+
+
+def pick_referral(db: Any, username: str) -> int:
+    """The advisor's most urgent patient with reasonable adjustments (what the pane must not let
+    slip), not yet offered a choice, so the flow from call to booking can be shown."""
+    from sqlalchemy import select
+
+    from cras_desk.db.models import Patient, Referral, User
+    from cras_desk.domain.enums import ReferralStatus
+
     with db.read() as s:
-        me = s.scalar(select(User.id).where(User.username == "advisor"))
-        candidates = s.execute(
+        me = s.scalar(select(User.id).where(User.username == username))
+        rows = s.execute(
             select(Referral.id, Patient.adjustments, Patient.interpreter_needed)
             .join(Patient, Patient.id == Referral.patient_id)
-            .where(Referral.assigned_to == me, Referral.is_open.is_(True))
+            .where(
+                Referral.assigned_to == me,
+                Referral.is_open.is_(True),
+                Referral.status.in_([ReferralStatus.AWAITING_CONTACT, ReferralStatus.CONTACTING]),
+            )
             .order_by(Referral.priority_rank, Referral.breach_on)
             .limit(400)
         ).all()
-    rid = next(
-        (r for r, adj, interp in candidates if adj and interp),
-        next((r for r, adj, _i in candidates if adj), candidates[0][0]),
+    if not rows:
+        raise RuntimeError(f"{username} has no referral awaiting contact in this database")
+    return next(
+        (r for r, adj, interp in rows if adj and interp),
+        next((r for r, adj, _i in rows if adj), rows[0][0]),
     )
-    services.claims.claim(advisor.ctx.actor, rid)
-    advisor.claimed_referral = rid
-    advisor.open_referral(rid)
-    advisor.worklist.refresh_referral(rid)
-    wait(lambda: advisor.patient.record is not None and tasks.pending == 0)
-    outcome = advisor.flow["outcome"].widget()
-    advisor.show_flow("outcome")
-    wait(lambda: outcome is not None and outcome.number_combo.count() > 0)
-    shot(advisor, "worklist")
 
-    QTest.keyClick(outcome, Qt.Key.Key_6, Qt.KeyboardModifier.AltModifier)  # callback requested
-    outcome.notes_edit.setPlainText("Patient at work until 4pm; asked for a call back after 5.")
-    wait(lambda: tasks.pending == 0)
-    shot(advisor, "call-outcome")
 
-    advisor.show_flow("choice")
-    choice = advisor.flow["choice"].widget()
-    wait(lambda: choice is not None and choice.model.rowCount() > 0 and tasks.pending == 0)
-    shot(advisor, "choice")
+def bookable_referrals(db: Any, rid: int) -> list[int]:
+    from sqlalchemy import select
 
-    advisor.show_flow("booking")
-    booking = advisor.flow["booking"].widget()
-    wait(lambda: booking is not None and tasks.pending == 0)
-    settle(800)
-    shot(advisor, "booking")
+    from cras_desk.db.models import Referral
+    from cras_desk.domain.enums import ReferralStatus
 
-    advisor.lock.lock()
-    shot(advisor, "locked")
-    advisor.lock.unlock()
-    advisor.close()
-
-    lead = desk("lead")
-    lead.ui.screens.setCurrentWidget(lead.team)
-    wait(lambda: lead.team.ready is not None and tasks.pending == 0)
-    settle(1000)
-    shot(lead, "team-lead")
-    lead.close()
-
-    tasks.wait_idle(10_000)
-    db.dispose()
-    return 0
+    with db.read() as s:
+        service = s.scalar(select(Referral.service_id).where(Referral.id == rid))
+        return list(
+            s.scalars(
+                select(Referral.id)
+                .where(
+                    Referral.service_id == service,
+                    Referral.id != rid,
+                    Referral.is_open.is_(True),
+                    Referral.claimed_by.is_(None),
+                    Referral.status.in_([ReferralStatus.AWAITING_CONTACT, ReferralStatus.CHOICE_PENDING]),
+                )
+                .limit(20)
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,18 @@ from typing import Any
 from sqlalchemy import Table, event, insert, select
 from sqlalchemy.orm import Session, SessionTransaction
 
-from cras_desk.db.models import Booking, Change, ChoiceOffer, ContactAttempt, Letter, Patient, Referral, Slot
+from cras_desk.db.models import (
+    Booking,
+    Change,
+    ChoiceOffer,
+    ContactAttempt,
+    Letter,
+    Patient,
+    PatientPhone,
+    Referral,
+    ReferralNote,
+    Slot,
+)
 from cras_desk.domain.clock import utcnow
 
 TRACKED: dict[type, str] = {
@@ -29,6 +40,8 @@ TRACKED: dict[type, str] = {
     ContactAttempt: "contact_attempt",
     ChoiceOffer: "choice_offer",
     Letter: "letter",
+    PatientPhone: "patient_phone",
+    ReferralNote: "referral_note",
 }
 
 _CHANGES: Table = Change.__table__  # type: ignore[assignment]

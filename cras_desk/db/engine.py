@@ -48,6 +48,9 @@ def _configure_sqlite(engine: Engine) -> None:
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine for either backend with the pool and pragmas this app relies on."""
     url = make_url(url)
+    # A failed statement's message would otherwise carry its bound values (names, addresses, NHS
+    # numbers) into tracebacks and so into the log file (cras_desk.log_files).
+    kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)

@@ -26,7 +26,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.sql.elements import ColumnElement, TextClause
 from sqlalchemy.util import PopulateDict
 
 from cras_desk.db.types import BigId, JsonType, UtcDateTime, enum_column, key_column
@@ -38,6 +38,7 @@ from cras_desk.domain.enums import (
     ContactOutcome,
     LetterKind,
     LetterStatus,
+    PhoneStatus,
     Priority,
     ReferralStatus,
     Role,
@@ -96,6 +97,8 @@ class Service(Base):
     code: Mapped[ServiceCode] = mapped_column(enum_column(ServiceCode), unique=True)
     name: Mapped[str] = mapped_column(String(80))
     has_group_sessions: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How long a "longer appointment" (AdjustmentFlag.LONGER_APPOINTMENT) is here; NULL: not offered.
+    longer_appointment_minutes: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class Provider(Base):
@@ -219,6 +222,7 @@ class Patient(Base):
     __table_args__ = (
         Index("ix_patients_family_key", "family_key"),
         Index("ix_patients_postcode_key", "postcode_key"),
+        Index("ix_patients_date_of_birth", "date_of_birth"),  # the worklist's date-of-birth search
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     nhs_number: Mapped[str] = mapped_column(String(10), unique=True)
@@ -243,6 +247,10 @@ class Patient(Base):
     interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)
     adjustments: Mapped[list[str]] = mapped_column(JsonType, default=list)
     adjustments_note: Mapped[str | None] = mapped_column(Text)
+    # When the patient can come (domain/appointment_needs.py): weekdays 0 = Monday, TimeOfDay values.
+    unavailable_weekdays: Mapped[list[int] | None] = mapped_column(JsonType)
+    available_day_parts: Mapped[list[str] | None] = mapped_column(JsonType)
+    availability_note: Mapped[str | None] = mapped_column(String(200))
     gp_practice_id: Mapped[int | None] = mapped_column(ForeignKey("gp_practices.id"))
     created_at: Mapped[datetime] = _created()
 
@@ -253,14 +261,24 @@ class Patient(Base):
 
 
 class PatientPhone(Base):
+    """A number of the patient's. One preferred number at most, and only one that is in use: a number
+    found wrong is kept (with its status) so nobody records it again as new."""
+
     __tablename__ = "patient_phones"
-    __table_args__ = (Index("ix_patient_phones_number_key", "number_key"),)
+    __table_args__ = (
+        Index("ix_patient_phones_number_key", "number_key"),
+        CheckConstraint("NOT is_preferred OR status = 'active'", name="preferred_is_active"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
     kind: Mapped[str] = mapped_column(String(12))  # mobile / home / work
     number: Mapped[str] = mapped_column(String(24))
     number_key: Mapped[str] = mapped_column(key_column(16))
     is_preferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[PhoneStatus] = mapped_column(
+        enum_column(PhoneStatus, 16), default=PhoneStatus.ACTIVE, server_default=PhoneStatus.ACTIVE.value
+    )
+    status_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     patient: Mapped[Patient] = relationship(back_populates="phones")
 
@@ -329,6 +347,18 @@ class ContactAttempt(Base):
     notes: Mapped[str | None] = mapped_column(Text)
 
 
+class ReferralNote(Base):
+    """A free-text note on a referral ("patient rang to ask about parking"): append-only history."""
+
+    __tablename__ = "referral_notes"
+    __table_args__ = (Index("ix_referral_notes_referral", "referral_id", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+
+
 class ChoiceOffer(Base):
     """What was offered, exactly as shown (a snapshot of sites and waits), and what was decided."""
 
@@ -354,7 +384,7 @@ class PartialIndex(Index):
     `dialect_kwargs` and autogenerate output are the same as `postgresql_where=` gives.
     """
 
-    def __init__(self, name: str, *columns: str, where: str, **kw: Any) -> None:
+    def __init__(self, name: str, *columns: str | ColumnElement[Any], where: str, **kw: Any) -> None:
         self._postgresql_where: TextClause | None = text(where)  # before super(): it reads the options
         super().__init__(name, *columns, sqlite_where=text(where), **kw)
 
@@ -368,6 +398,15 @@ class PartialIndex(Index):
             self._postgresql_where = None
             options["postgresql"]["where"] = where
         return options
+
+
+# One preferred number per patient, held by the database: two desks choosing at once cannot both win.
+PartialIndex(
+    "uq_patient_phones_one_preferred",
+    PatientPhone.__table__.c.patient_id,
+    unique=True,
+    where="is_preferred",
+)
 
 
 class Booking(Base):
@@ -388,6 +427,8 @@ class Booking(Base):
     ended_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(Text)
     rebooked_from_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
+    # The interpreter the clinic must provide, as the patient's need stood when the place was taken.
+    interpreter_language: Mapped[str | None] = mapped_column(String(40))
 
 
 class Letter(Base):
@@ -412,6 +453,10 @@ class Letter(Base):
     rendered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     printed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     printed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Where the printed letter was posted: {"to": addressee, "address": [lines]} as printed.
+    sent_to: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class Assignment(Base):

@@ -25,6 +25,14 @@ SERVICE_NAMES: dict[ServiceCode, str] = {
     ServiceCode.ORTHOTICS: "Orthotics",
 }
 SERVICE_IDS: dict[ServiceCode, int] = {code: i for i, code in enumerate(SERVICE_NAMES, start=1)}
+# Services that offer a longer appointment, and how long (the schedule makes one slot per clinic
+# that long); pain management and orthotics offer none.
+LONGER_APPOINTMENT_MINUTES: dict[ServiceCode, int] = {
+    ServiceCode.PHYSIOTHERAPY: 60,
+    ServiceCode.MSK_MDT: 60,
+    ServiceCode.RHEUMATOLOGY: 60,
+    ServiceCode.PODIATRY: 60,
+}
 
 # Share of referrals per service: physiotherapy is most of an MSK service's work.
 SERVICE_MIX: dict[ServiceCode, int] = {
@@ -132,7 +140,13 @@ def user_rows(password_hash: str, created_at: datetime) -> list[dict[str, Any]]:
 
 def service_rows() -> list[dict[str, Any]]:
     return [
-        {"id": SERVICE_IDS[code], "code": code, "name": name, "has_group_sessions": code is ServiceCode.PAIN}
+        {
+            "id": SERVICE_IDS[code],
+            "code": code,
+            "name": name,
+            "has_group_sessions": code is ServiceCode.PAIN,
+            "longer_appointment_minutes": LONGER_APPOINTMENT_MINUTES.get(code),
+        }
         for code, name in SERVICE_NAMES.items()
     ]
 

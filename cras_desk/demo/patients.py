@@ -13,7 +13,8 @@ from cras_desk.demo.geography import COUNTY, DISTRICT_WEIGHTS, DISTRICTS, near, 
 from cras_desk.demo.organisation import Practice
 from cras_desk.demo.pools import Pools
 from cras_desk.domain import postcode
-from cras_desk.domain.enums import AdjustmentFlag
+from cras_desk.domain.appointment_needs import Availability
+from cras_desk.domain.enums import AdjustmentFlag, PhoneStatus, TimeOfDay
 from cras_desk.domain.nhs_number import iter_test_numbers
 from cras_desk.domain.search_terms import name_key, phone_key
 
@@ -57,6 +58,16 @@ _NEEDS: tuple[tuple[tuple[AdjustmentFlag, ...], str | None], ...] = (
     ((AdjustmentFlag.LARGE_PRINT, AdjustmentFlag.STEP_FREE), None),
     ((AdjustmentFlag.PARKING,), "Blue badge holder."),
 )
+_DIALYSIS = "Not on Wednesdays (dialysis)"  # a contact time that is also when they cannot come
+# When patients say they can come: (weekdays they cannot, 0 = Monday; parts of the day they can; note).
+_AVAILABILITY: tuple[tuple[tuple[int, ...], tuple[TimeOfDay, ...], str], ...] = (
+    ((), (TimeOfDay.MORNING,), "Works afternoons"),
+    ((), (TimeOfDay.AFTERNOON, TimeOfDay.EVENING), "School run in the mornings"),
+    ((0, 4), (), "Cares for her mother on Mondays and Fridays"),
+    ((), (TimeOfDay.MORNING, TimeOfDay.AFTERNOON), "No evening buses home"),
+    ((1, 3), (), "Works Tuesdays and Thursdays"),
+    ((4,), (TimeOfDay.AFTERNOON,), "Afternoons, not Fridays"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +81,7 @@ class PatientFacts:
     large_print: bool
     phones: tuple[str, ...]  # preferred first
     practice_id: int
+    interpreter: str | None  # the language an interpreter is needed for (goes onto bookings)
 
 
 def _title(dice: Dice, female: bool, age: int) -> str | None:
@@ -96,6 +108,8 @@ def patient_batches(
 ) -> Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
     """(patients, phones) rows in batches; fills `facts` as it goes (patient id = index + 1)."""
     numbers = iter_test_numbers(dice.rng)
+    # A stream of its own: the availability drawn leaves every other draw of the seed as it was.
+    availability_dice = Dice.seeded("demo patients' availability")
     by_district: dict[int, list[int]] = {}
     by_team: dict[int, list[int]] = {}
     for p in practices:
@@ -149,6 +163,9 @@ def patient_batches(
             numbers_here.append(("home", f"{dice.pick(_DRAMA_LANDLINES)}{dice.between(0, 999):03d}"))
         if len(numbers_here) == 2 and dice.chance(0.3):
             numbers_here.reverse()  # landline preferred
+        # Now and then the second number is one the patient told us was wrong: kept, marked, and never
+        # dialled by the calls simulated later. Picked by id, not drawn, so no other draw moves.
+        wrong = len(numbers_here) == 2 and patient_id % 11 == 0
         for n, (kind, number) in enumerate(numbers_here):
             phone_id += 1
             phones.append(
@@ -159,6 +176,8 @@ def patient_batches(
                     "number": number,
                     "number_key": phone_key(number),
                     "is_preferred": n == 0,
+                    "status": PhoneStatus.WRONG_NUMBER if wrong and n == 1 else PhoneStatus.ACTIVE,
+                    "status_changed_at": created_at if wrong and n == 1 else None,
                 }
             )
 
@@ -169,11 +188,20 @@ def patient_batches(
             suffix = dice.between(1, 99) if dice.chance(0.5) else ""
             local = f"{given_k.replace(' ', '')}.{family_k.replace(' ', '')}{suffix}"
             email = f"{local}@example.{dice.pick(('com', 'org', 'net'))}"
+        # Drawn in the order the seed has always drawn them, so the demo's people stay the same.
+        nhs = next(numbers)
+        title = _title(dice, female, age)
+        contact_times = dice.pick(_CONTACT_TIMES) if dice.chance(0.35) else None
+        availability = Availability()
+        if contact_times == _DIALYSIS:
+            availability = Availability.of(weekdays=(2,), note="Dialysis on Wednesdays")
+        elif availability_dice.chance(0.07):
+            availability = Availability.of(*availability_dice.pick(_AVAILABILITY))
         patients.append(
             {
                 "id": patient_id,
-                "nhs_number": next(numbers),
-                "title": _title(dice, female, age),
+                "nhs_number": nhs,
+                "title": title,
                 "given_name": given,
                 "family_name": family,
                 "family_key": family_k,
@@ -189,11 +217,14 @@ def patient_batches(
                 "latitude": lat,
                 "longitude": lon,
                 "email": email,
-                "preferred_contact_times": dice.pick(_CONTACT_TIMES) if dice.chance(0.35) else None,
+                "preferred_contact_times": contact_times,
                 "language": language,
                 "interpreter_needed": interpreter,
                 "adjustments": flags,
                 "adjustments_note": note,
+                "unavailable_weekdays": availability.weekdays_column,
+                "available_day_parts": availability.day_parts_column,
+                "availability_note": availability.note or None,
                 "gp_practice_id": practice_id,
                 "created_at": created_at,
             }
@@ -205,8 +236,9 @@ def patient_batches(
                 longitude=lon,
                 needs=frozenset(f for f in flags if f in ("step_free", "hearing_loop", "parking")),
                 large_print=AdjustmentFlag.LARGE_PRINT.value in flags,
-                phones=tuple(number for _, number in numbers_here),
+                phones=tuple(number for n, (_, number) in enumerate(numbers_here) if not (wrong and n == 1)),
                 practice_id=practice_id,
+                interpreter=language if interpreter else None,
             )
         )
         if len(patients) >= batch:

@@ -16,8 +16,9 @@ from math import asin, cos, radians, sin, sqrt
 from typing import Any
 
 from cras_desk.demo.dice import Dice
-from cras_desk.demo.geography import HUBS
+from cras_desk.demo.geography import HUBS, PROVIDERS, Hub
 from cras_desk.demo.organisation import (
+    DEMO_USERS,
     SERVICE_IDS,
     SERVICE_MIX,
     TEAM_ADVISORS,
@@ -44,8 +45,20 @@ from cras_desk.domain.enums import (
     TimeOfDay,
 )
 from cras_desk.domain.geo import EARTH_RADIUS_KM, KM_PER_MILE
+from cras_desk.domain.letter_supersession import OVERTAKES, Supersession, withdrawal_reason
+from cras_desk.domain.offer_snapshot import entry as offer_entry
+from cras_desk.domain.offer_snapshot import for_patient, site_address
 
 HISTORY_DAYS = 182  # referrals arrive over the last six months
+_DAY = timedelta(days=1)
+# Ending a booking this way withdraws the referral's letters still in the print queue that it
+# overtakes (services/letter_lifecycle.py); the seed's history does the same.
+_SUPERSEDED_BY = {
+    BookingStatus.REBOOKED: Supersession.REBOOKED,
+    BookingStatus.CANCELLED_PATIENT: Supersession.CANCELLED,
+    BookingStatus.CANCELLED_PROVIDER: Supersession.CANCELLED,
+}
+_FULL_NAMES = {user_id: u.full_name for user_id, u in enumerate(DEMO_USERS, start=1)}  # as USER_IDS
 
 _PRIORITIES = (Priority.URGENT, Priority.SOON, Priority.ROUTINE)
 _PRIORITY_WEIGHTS = (10, 25, 65)
@@ -225,6 +238,8 @@ class ReferralSimulator:
         self.blocked_slots: list[int] = []  # 1:1 slots the provider cancelled after they were booked
         self.ids = {"attempt": 0, "offer": 0, "booking": 0, "letter": 0, "assignment": 0}
         self.sites = {code: sites_offering(code) for code in ServiceCode}
+        self.site_facts = {i: _SiteFacts.of(hub) for i, hub in enumerate(HUBS, start=1)}
+        self.site_entries: dict[tuple[int, int, date], dict[str, Any]] = {}
         self.hub_radians = {
             i: (radians(h.latitude), radians(h.longitude), cos(radians(h.latitude)))
             for i, h in enumerate(HUBS, start=1)
@@ -303,9 +318,11 @@ class ReferralSimulator:
                     and self.policy.next_step(st.since_contact, None, day).kind
                     is NextStepKind.SEND_UTC_LETTER
                 ):
-                    st.utc_letter_sent_on = day
-                    self._letter(LetterKind.UNABLE_TO_CONTACT, t + timedelta(minutes=3))
-                    respond_by = self.policy.respond_by(day)
+                    # The reply window runs from the day the letter is printed; one still in the
+                    # print queue has not started it (utc_letter_sent_on stays empty).
+                    printed_on = self._letter(LetterKind.UNABLE_TO_CONTACT, t + timedelta(minutes=3))
+                    st.utc_letter_sent_on = printed_on
+                    respond_by = self.policy.respond_by(printed_on or day)
                     if dice.chance(0.3):
                         kind = "reply"
                         day = min(cal.shift(day, dice.between(2, 8)), respond_by)
@@ -359,10 +376,10 @@ class ReferralSimulator:
         dice, st = self.dice, self.state
         offered_at = t + timedelta(minutes=dice.between(2, 6))
         day = _day_of(offered_at)
-        options = self._options(day)
-        suitable = [o for o in options if all(o[need] for need in st.patient.needs)] or options
-        weights = [1.0 / (1.0 + o["distance_miles"] / 4 + o["wait_weeks"] / 5) ** 2 for o in suitable]
-        chosen = dice.weighted(suitable, list(accumulate(weights)))
+        options, miles = self._options(day)
+        suitable = [i for i, o in enumerate(options) if o["meets_adjustments"]] or range(len(options))
+        weights = [1.0 / (1.0 + miles[i] / 4 + options[i]["wait_weeks"] / 5) ** 2 for i in suitable]
+        chosen = options[dice.weighted(suitable, list(accumulate(weights)))]
         roll = dice.random()
         repeat = st.offers > 0
         decision = (
@@ -386,7 +403,7 @@ class ReferralSimulator:
                 "referral_id": st.id,
                 "offered_at": offered_at,
                 "user_id": self.owners.at(offered_at),
-                "options": options,
+                "options": sorted(options, key=_as_listed),
                 "decision": decision,
                 "chosen_site_id": chosen["site_id"] if decision == "chosen" else None,
                 "sdm_notes": notes,
@@ -402,32 +419,59 @@ class ReferralSimulator:
         assert booking is not None
         return self._follow_booking(booking)
 
-    def _options(self, day: date) -> list[dict[str, Any]]:
+    def _site_on(self, site_id: int, service_id: int, day: date) -> dict[str, Any]:
+        """The offer entry of a site's service as any patient was shown it on `day` (made once).
+
+        The next free place is looked up from the day after, as the simulation stood when the
+        site was first offered that day: a seeded history is simulated referral by referral, not
+        in time order, so the slot book never holds the exact state of a past day anyway, and
+        starting the next day keeps the place after every offer made that day.
+        """
+        key = (site_id, service_id, day)
+        found = self.site_entries.get(key)
+        if found is None:
+            site = self.site_facts[site_id]
+            found = self.site_entries[key] = offer_entry(
+                site_id=site_id,
+                site_name=site.name,
+                provider_name=site.provider_name,
+                address=site.address,
+                postcode=site.postcode,
+                wait_weeks=self.waits.on(site_id, service_id, day),
+                wait_as_of=self.waits.as_of_on(day),
+                next_free_slot=self.book.next_free(site_id, service_id, self.cal.at(day + _DAY, 0)),
+                distance_km=None,
+                step_free=site.step_free,
+                hearing_loop=site.hearing_loop,
+                parking=site.parking,
+                opening_hours=site.opening_hours,
+                meets_adjustments=None,
+            )
+        return found
+
+    def _options(self, day: date) -> tuple[list[dict[str, Any]], list[float]]:
+        """The offer's entries (offer_snapshot's shape, as the choice screen showed them on `day`),
+        nearest first, and each one's distance in miles (what the patient weighs)."""
         st = self.state
         p = st.patient
+        needs = p.needs
         lat, lon = radians(p.latitude), radians(p.longitude)
         cos_lat = cos(lat)
-        options = []
+        found = []
         for site_id in self.sites[st.sk.service]:
-            hub = HUBS[site_id - 1]
             hub_lat, hub_lon, hub_cos = self.hub_radians[site_id]
             # domain.geo.haversine_km inlined: it validates its inputs, which costs more than the sum.
             h = sin((hub_lat - lat) / 2) ** 2 + cos_lat * hub_cos * sin((hub_lon - lon) / 2) ** 2
             km = 2 * EARTH_RADIUS_KM * asin(sqrt(min(1.0, h)))
-            options.append(
-                {
-                    "site_id": site_id,
-                    "site_name": hub.name,
-                    "town": hub.town,
-                    "wait_weeks": self.waits.on(site_id, st.service_id, day),
-                    "distance_miles": round(km / KM_PER_MILE, 1),
-                    "step_free": hub.step_free,
-                    "hearing_loop": hub.hearing_loop,
-                    "parking": hub.parking,
-                }
+            facilities = self.site_facts[site_id].facilities
+            option = for_patient(
+                self._site_on(site_id, st.service_id, day),
+                distance_km=round(km, 2),
+                meets_adjustments=not needs or all(facilities[need] for need in needs),
             )
-        options.sort(key=_by_distance)
-        return options
+            found.append((round(km / KM_PER_MILE, 1), site_id, option))
+        found.sort()  # (miles, site_id): site ids are unique, so entries are never compared
+        return [f[2] for f in found], [f[0] for f in found]
 
     def _book(
         self, at: datetime, site_id: int, rebooked_from: int | None, not_before: datetime | None = None
@@ -471,6 +515,7 @@ class ReferralSimulator:
             "ended_by": None,
             "reason": None,
             "rebooked_from_id": rebooked_from,
+            "interpreter_language": self.facts[st.sk.patient].interpreter,
         }
         self.rows.bookings.append(row)
         st.touch(at)
@@ -571,7 +616,21 @@ class ReferralSimulator:
         self, booking: _Booking, status: BookingStatus, at: datetime, by: int | None, reason: str | None
     ) -> None:
         booking.row.update(status=status, ended_at=at, ended_by=by, reason=reason)
+        event = _SUPERSEDED_BY.get(status)
+        if event is not None and by is not None:
+            self._withdraw(event, at, by)
         self.state.touch(at)
+
+    def _withdraw(self, event: Supersession, at: datetime, by: int) -> None:
+        """As the booking service does: the referral's queued letters the change overtakes leave
+        the queue, with the reason the queue screen shows."""
+        kinds = OVERTAKES[event]
+        reason = withdrawal_reason(event, _FULL_NAMES[by], _day_of(at))
+        for letter in reversed(self.rows.letters):
+            if letter["referral_id"] != self.state.id:
+                break  # this referral's letters are the last ones written
+            if letter["status"] is LetterStatus.QUEUED and letter["kind"] in kinds:
+                letter.update(status=LetterStatus.WITHDRAWN, withdrawn_at=at, withdrawn_reason=reason)
 
     def _discharge(self, at: datetime) -> None:
         self._letter(LetterKind.DISCHARGE, at + timedelta(minutes=2))
@@ -604,9 +663,11 @@ class ReferralSimulator:
         st.last_outcome = outcome
         st.touch(at)
 
-    def _letter(self, kind: LetterKind, at: datetime, recipient: str = "patient") -> None:
+    def _letter(self, kind: LetterKind, at: datetime, recipient: str = "patient") -> date | None:
+        """Write a letter; returns the day it was printed (None: still in the print queue)."""
         st, dice = self.state, self.dice
         printed = at < self.print_cutoff
+        printed_on = self.cal.shift(_day_of(at), 1) if printed else None
         by = self.owners.at(at)
         self.rows.letters.append(
             {
@@ -623,12 +684,13 @@ class ReferralSimulator:
                 "sha256": None,
                 "rendered_at": None,
                 # Printed in the next working morning's run.
-                "printed_at": self.cal.at(self.cal.shift(_day_of(at), 1), dice.between(510, 630))
-                if printed
-                else None,
+                "printed_at": self.cal.at(printed_on, dice.between(510, 630)) if printed_on else None,
                 "printed_by": (by if dice.chance(0.7) else TEAM_LEADS[st.patient.team]) if printed else None,
+                "withdrawn_at": None,
+                "withdrawn_reason": None,
             }
         )
+        return printed_on
 
     def _assign(self, triage_at: datetime, team: int) -> _Owners:
         """Allocation history: most referrals go to an advisor of the patient's team after triage."""
@@ -773,8 +835,39 @@ class _State:
             self.updated_at = t
 
 
-def _by_distance(option: dict[str, Any]) -> tuple[float, int]:
-    return option["distance_miles"], option["site_id"]
+@dataclass(frozen=True, slots=True)
+class _SiteFacts:
+    """What an offer says about a hub that does not change from one offer to the next."""
+
+    name: str
+    provider_name: str
+    address: str
+    postcode: str
+    opening_hours: str
+    step_free: bool
+    hearing_loop: bool
+    parking: bool
+    facilities: dict[str, bool]  # by patient need (PatientFacts.needs)
+
+    @classmethod
+    def of(cls, hub: Hub) -> _SiteFacts:
+        return cls(
+            name=hub.name,
+            provider_name=PROVIDERS[hub.provider][0],
+            address=site_address(hub.address_line1, hub.address_line2, hub.town),
+            postcode=hub.postcode,
+            opening_hours=hub.opening_hours,
+            step_free=hub.step_free,
+            hearing_loop=hub.hearing_loop,
+            parking=hub.parking,
+            facilities={"step_free": hub.step_free, "hearing_loop": hub.hearing_loop, "parking": hub.parking},
+        )
+
+
+def _as_listed(option: dict[str, Any]) -> tuple[int, float, str, int]:
+    # The order ChoiceService.options lists sites in: shortest wait, then nearest (seeded waits
+    # are never missing).
+    return option["wait_weeks"], option["distance_km"], option["site_name"], option["site_id"]
 
 
 def _naive_local(day: date, minute: int) -> datetime:

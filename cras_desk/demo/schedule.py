@@ -8,7 +8,7 @@ bookings themselves, so the two cannot disagree.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -20,6 +20,7 @@ from cras_desk.demo.organisation import (
     CLINICIAN_TYPES,
     CLINICIANS_PER_HUB,
     HUB_SERVICES,
+    LONGER_APPOINTMENT_MINUTES,
     SERVICE_IDS,
     SERVICE_NAMES,
 )
@@ -37,6 +38,9 @@ _MORNING = (9 * 60, 10 * 60, 11 * 60, 12 * 60)
 _AFTERNOON = (13 * 60 + 30, 14 * 60 + 30, 15 * 60 + 30, 16 * 60 + 15)
 _LATE = (12 * 60, 13 * 60, 14 * 60, 15 * 60 + 30, 16 * 60 + 30, 17 * 60 + 30, 18 * 60 + 30)
 _DAY_PART = {m: TimeOfDay.of_hour(m // 60) for m in range(24 * 60)}
+# The 12:00 slot is the clinic's longer appointment where the service offers one: every session
+# has an hour free after it (13:30 or 13:00 is the next start).
+LONG_SLOT_MINUTE = 12 * 60
 
 # Group sessions at each pain hub: (title, weekday, start minute, minutes, capacity range).
 _GROUPS = (
@@ -135,6 +139,11 @@ class _Lane:
             self.skip[i], i = root, self.skip[i]
         return root
 
+    def first_open(self, after: float) -> int | None:
+        """The first slot starting after the moment with a place left, without taking it."""
+        i = self._next_open(bisect_right(self.starts, after))
+        return self.ids[i] if i < len(self.ids) else None
+
     def take(self, not_before: float) -> int | None:
         i = self._next_open(bisect_left(self.starts, not_before))
         if i >= len(self.ids):
@@ -170,6 +179,22 @@ class SlotBook:
     def take(self, site_id: int, service_id: int, kind: SlotKind, not_before: datetime) -> int | None:
         lane = self._lanes.get((site_id, service_id, kind))
         return None if lane is None else lane.take(not_before.timestamp())
+
+    def next_free(self, site_id: int, service_id: int, after: datetime) -> datetime | None:
+        """When the site's next free place of the service starts (any kind), as a choice screen shows."""
+        moment = after.timestamp()
+        found: datetime | None = None
+        for kind in _KINDS:
+            lane = self._lanes.get((site_id, service_id, kind))
+            slot_id = None if lane is None else lane.first_open(moment)
+            if slot_id is not None:
+                starts_at = self.info[slot_id][0]
+                if found is None or starts_at < found:
+                    found = starts_at
+        return found
+
+
+_KINDS = tuple(SlotKind)  # iterating the enum class itself runs Python code each time
 
 
 @dataclass
@@ -237,9 +262,11 @@ def build_schedule(
                 )
                 # A few future clinics are withdrawn (the clinician is needed elsewhere).
                 blocked = future and dice.chance(0.01)
+                longer = LONGER_APPOINTMENT_MINUTES.get(plan.service)
                 for minute in _SESSIONS[session]:
                     slot_id += 1
                     starts_at = cal.at(day, minute)
+                    minutes = longer if longer and minute == LONG_SLOT_MINUTE else plan.duration
                     slots.append(
                         _slot_row(
                             slot_id,
@@ -248,7 +275,7 @@ def build_schedule(
                             service_id,
                             plan.clinician_type,
                             starts_at,
-                            plan.duration,
+                            minutes,
                             minute,
                             SlotKind.ONE_TO_ONE,
                             1,
@@ -260,7 +287,7 @@ def build_schedule(
                             (plan.site_id, service_id, SlotKind.ONE_TO_ONE),
                             slot_id,
                             starts_at,
-                            plan.duration,
+                            minutes,
                             1,
                         )
             for site_id in pain_sites:
@@ -372,9 +399,19 @@ class Waits:
         figure = self._on.get(key)
         if figure is None:
             weeks = self.history[(site_id, service_id)]
-            k = min(WAIT_HISTORY_WEEKS - 1, max(0, -((day - self.today).days // 7)))
-            figure = self._on[key] = weeks[WAIT_HISTORY_WEEKS - 1 - k]
+            figure = self._on[key] = weeks[WAIT_HISTORY_WEEKS - 1 - self._age(day)]
         return figure
+
+    def as_of_on(self, day: date) -> date:
+        """The as-of date of the figure current on `day` (what a choice screen showed then).
+
+        Before the history the figure is the oldest one (on()), but its date is that week's: a
+        snapshot never says a wait was published after the offer that quoted it.
+        """
+        return self.as_of(max(0, -((day - self.today).days // 7)))
+
+    def _age(self, day: date) -> int:
+        return min(WAIT_HISTORY_WEEKS - 1, max(0, -((day - self.today).days // 7)))
 
     def rows(self) -> list[dict[str, Any]]:
         rows = []

@@ -40,8 +40,17 @@ class NextStepKind(StrEnum):
     KEEP_TRYING = "keep_trying"
     SEND_UTC_LETTER = "send_utc_letter"
     AWAIT_RESPONSE = "await_response"
+    AWAIT_PRINT = "await_print"  # the letter is queued, not printed: its reply window has not begun
     DISCHARGE = "discharge"
     CONTACTED = "contacted"  # the patient answered, asked for a callback or declined
+    BOOKED = "booked"  # an appointment is booked: calls are recorded and change nothing else
+
+
+# Unreachable-patient rules stop applying once an appointment is booked: an unanswered reminder
+# call must never queue an unable-to-contact letter for a patient who has an appointment.
+BOOKED_STEP_MESSAGE = (
+    "Appointment booked: the call is recorded; the booking and the referral's status stay as they are."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,26 +156,42 @@ class ContactPolicy:
         utc_letter_sent_on: date | None,
         today: date,
         attempts: Sequence[AttemptFact] = (),
+        utc_letter_queued_on: date | None = None,
     ) -> bool:
-        return self._discharge_refusal(utc_letter_sent_on, today, attempts) is None
+        return self._discharge_refusal(utc_letter_sent_on, today, attempts, utc_letter_queued_on) is None
 
     def ensure_can_discharge(
         self,
         utc_letter_sent_on: date | None,
         today: date,
         attempts: Sequence[AttemptFact] = (),
+        utc_letter_queued_on: date | None = None,
     ) -> None:
         """Raise PolicyViolation unless discharging as unable-to-contact is allowed today.
 
-        Pass `attempts` to also refuse when the patient has been reached since the letter.
+        Pass `attempts` to also refuse when the patient has been reached since the letter, and
+        utc_letter_queued_on (the day an unable-to-contact letter still waiting in the print queue
+        was queued) to refuse while that letter has not been posted.
         """
-        refusal = self._discharge_refusal(utc_letter_sent_on, today, attempts)
+        refusal = self._discharge_refusal(utc_letter_sent_on, today, attempts, utc_letter_queued_on)
         if refusal is not None:
             raise PolicyViolation(refusal)
 
     def _discharge_refusal(
-        self, utc_letter_sent_on: date | None, today: date, attempts: Sequence[AttemptFact]
+        self,
+        utc_letter_sent_on: date | None,
+        today: date,
+        attempts: Sequence[AttemptFact],
+        utc_letter_queued_on: date | None = None,
     ) -> str | None:
+        if utc_letter_queued_on is not None:
+            # The reply window runs from the day the letter is printed: unprinted, it has not begun.
+            return (
+                "Cannot discharge: the unable-to-contact letter queued on "
+                f"{format_date(utc_letter_queued_on)} has not been printed yet. The patient's "
+                f"{self.respond_within_days} days to reply start on the day it is printed: print it "
+                "from the letter queue first."
+            )
         if utc_letter_sent_on is None:
             return (
                 "Cannot discharge: no unable-to-contact letter has been sent. The patient must be sent "
@@ -191,7 +216,10 @@ class ContactPolicy:
         attempts: Sequence[AttemptFact],
         utc_letter_sent_on: date | None,
         today: date,
+        utc_letter_queued_on: date | None = None,
     ) -> NextStep:
+        """utc_letter_sent_on is the day the unable-to-contact letter was printed (its reply window
+        starts then); utc_letter_queued_on the day one still waiting in the print queue was queued."""
         ordered = sorted(attempts, key=lambda a: a.local)  # stable: list order breaks ties
         reached_at = [i for i, a in enumerate(ordered) if not a.outcome.is_failed]
         contact = ordered[reached_at[-1]] if reached_at else None
@@ -213,6 +241,17 @@ class ContactPolicy:
         letter = utc_letter_sent_on
         if letter is not None and contact is not None and letter <= contact.day:
             letter = None
+        queued = utc_letter_queued_on
+        if queued is not None and contact is not None and queued < contact.day:
+            queued = None
+
+        if queued is not None:
+            return NextStep(
+                NextStepKind.AWAIT_PRINT,
+                f"Unable-to-contact letter queued on {format_date(queued)} is waiting to be printed; "
+                f"the patient's {self.respond_within_days} days to reply start when it is printed.",
+                failed_attempts=n,
+            )
 
         if letter is not None:
             due = self.respond_by(letter)

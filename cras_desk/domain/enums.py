@@ -46,8 +46,26 @@ class ReferralStatus(StrEnum):
 
     @property
     def is_open(self) -> bool:
-        """Open referrals are on a worklist; closed ones are history."""
-        return self not in (ReferralStatus.BOOKED, ReferralStatus.DISCHARGED, ReferralStatus.COMPLETED)
+        """Open referrals are on a worklist; closed ones are history.
+
+        A booked referral is still open work: the patient rings about the appointment, it may need
+        a reminder or rebooking, and it breaches if the appointment falls after the breach date.
+        Who to phone next is a narrower question (services.claims.callable_now leaves booked
+        referrals out unless the patient asked for a call back).
+        """
+        return self not in (ReferralStatus.DISCHARGED, ReferralStatus.COMPLETED)
+
+
+class PhoneStatus(StrEnum):
+    """Whether a patient's number is worth dialling; only an active number can be preferred."""
+
+    ACTIVE = "active"
+    WRONG_NUMBER = "wrong_number"  # someone else answers it
+    NOT_IN_USE = "not_in_use"  # unobtainable, or the patient says they no longer use it
+
+    @property
+    def dialable(self) -> bool:
+        return self is PhoneStatus.ACTIVE
 
 
 class ContactChannel(StrEnum):
@@ -115,6 +133,7 @@ class LetterStatus(StrEnum):
     QUEUED = "queued"
     PRINTED = "printed"
     CANCELLED = "cancelled"
+    WITHDRAWN = "withdrawn"  # superseded before it was printed (rebooked, cancelled, patient reached)
 
 
 class TimeOfDay(StrEnum):

@@ -50,5 +50,9 @@ class StaleState(CrasError):
     """The record changed under the caller (e.g. a booking already cancelled)."""
 
 
+class UnreadableRecord(CrasError):
+    """A stored record (a choice offer's snapshot, say) in no shape this desk knows; nothing is guessed."""
+
+
 class PolicyViolation(CrasError):
     """A step the contact policy forbids, e.g. discharge before the unable-to-contact letter."""

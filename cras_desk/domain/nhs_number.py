@@ -47,29 +47,50 @@ def check_digit(first9: str) -> int | None:
     return None if check == 10 else check
 
 
-def normalise(text: str) -> str:
-    """The 10 digits of a valid NHS number, or InvalidNhsNumber saying what is wrong."""
+def fault(text: str) -> str | None:
+    """What is wrong with text as an NHS number, in one sentence; None if it is a valid one.
+
+    The one gate for every NHS number the desk takes in (search, seed, imports): `normalise`,
+    `is_valid` and the search classifier all ask it, so they cannot disagree.
+    """
     shown = text.strip()
     digits = _compact(text)
     if not digits:
-        raise InvalidNhsNumber("Enter the patient's NHS number (10 digits).")
+        return "Enter the patient's NHS number (10 digits)."
     if not _is_ascii_digits(digits):
-        raise InvalidNhsNumber(f"NHS number may contain only digits and spaces, not {shown!r}.")
+        return f"NHS number may contain only digits and spaces, not {shown!r}."
     if len(digits) != 10:
-        raise InvalidNhsNumber(f"NHS number must have 10 digits; {shown!r} has {len(digits)}.")
+        return f"NHS number must have 10 digits; {shown!r} has {len(digits)}."
     if check_digit(digits[:9]) != int(digits[9]):
-        raise InvalidNhsNumber(
-            f"NHS number {format_334(digits)} fails its check digit: please read it back to the patient."
+        return f"NHS number {format_334(digits)} fails its check digit."
+    if is_never_issued(digits):
+        return (
+            f"NHS number {format_334(digits)} is not a real NHS number: "
+            "numbers with all ten digits the same are never issued."
         )
-    return digits
+    return None
+
+
+def is_never_issued(digits: str) -> bool:
+    """True for 0000000000 ... 9999999999: each passes modulus 11 (d * 54 leaves the check digit
+    d), but none is ever given to a patient, so one is a placeholder or a slip of the keyboard."""
+    return len(digits) == 10 and len(set(digits)) == 1
+
+
+def normalise(text: str) -> str:
+    """The 10 digits of a valid NHS number, or InvalidNhsNumber saying what is wrong."""
+    problem = fault(text)
+    digits = _compact(text)
+    if problem is None:
+        return digits
+    if len(digits) == 10 and _is_ascii_digits(digits):
+        # Ten digits that no patient holds: most often misheard on the phone.
+        problem += " Please read it back to the patient."
+    raise InvalidNhsNumber(problem)
 
 
 def is_valid(text: str) -> bool:
-    try:
-        normalise(text)
-    except InvalidNhsNumber:
-        return False
-    return True
+    return fault(text) is None
 
 
 def format_334(number: str) -> str:
@@ -94,7 +115,7 @@ def make_test_number(rng: random.Random) -> str:
     while True:
         stem = f"{TEST_RANGE_PREFIX}{rng.randrange(1_000_000):06d}"
         check = check_digit(stem)
-        if check is not None:
+        if check is not None and not is_never_issued(f"{stem}{check}"):
             return f"{stem}{check}"
 
 
@@ -115,5 +136,6 @@ def iter_test_numbers(rng: random.Random) -> Iterator[str]:
     for n in range(size):
         stem = f"{TEST_RANGE_PREFIX}{(a * n + b) % size:06d}"
         check = check_digit(stem)
-        if check is not None:
+        # 999 999 9999 is in the test range's arithmetic but no patient could hold it.
+        if check is not None and not is_never_issued(f"{stem}{check}"):
             yield f"{stem}{check}"

@@ -2,6 +2,8 @@
 
 The clock starts on the day the referral is received. Waits are counted in calendar days,
 not working days, because the national standard is "within 18 weeks" of the calendar.
+Only the routine target is that national standard; the urgent and soon targets are this
+service's own, local ones (docs/rtt-targets.md), and must never be described as national.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from typing import Final
 
 from cras_desk.domain.enums import Priority
 
-# Read-only so no caller can quietly move a national target for everybody else.
+# Read-only so no caller can quietly move a target for everybody else.
 TARGET_DAYS: Final[Mapping[Priority, int]] = MappingProxyType(
     {
-        Priority.ROUTINE: 126,  # 18 weeks, the NHS constitutional standard
-        Priority.SOON: 42,  # 6 weeks
-        Priority.URGENT: 14,  # 2 weeks
+        Priority.ROUTINE: 126,  # 18 weeks: the national RTT standard (NHS Constitution)
+        Priority.SOON: 42,  # 6 weeks: a local target of this service, not a national standard
+        Priority.URGENT: 14,  # 2 weeks: a local target of this service, not a national standard
     }
 )
 

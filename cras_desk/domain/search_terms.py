@@ -1,7 +1,7 @@
 """What an advisor means by what they type in the worklist search box.
 
-One box serves NHS numbers, phone numbers, postcodes and names, because on a call the
-advisor has whichever of these the patient just said. Classifying here keeps the rules
+One box serves NHS numbers, phone numbers, postcodes, dates of birth and names, because on a
+call the advisor has whichever of these the patient just said. Classifying here keeps the rules
 testable and lets the database layer run one indexed query per kind.
 """
 
@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from cras_desk.domain import nhs_number, postcode
+from cras_desk.domain import dates_of_birth, nhs_number, postcode
 
 
 class SearchKind(StrEnum):
@@ -21,6 +21,8 @@ class SearchKind(StrEnum):
     PHONE = "phone"  # prefix of a phone_key
     POSTCODE = "postcode"  # prefix of a postcode.search_key
     NAME = "name"  # prefix of a family-name name_key (and of the given name, if `given`)
+    # Exact: value is the ISO date; "" while the date is still being typed (nothing to search yet).
+    DATE_OF_BIRTH = "date_of_birth"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,10 @@ def classify(text: str) -> SearchTerm | None:
     if not stripped:
         return None
 
+    typed_date = dates_of_birth.read(stripped)
+    if typed_date is not None:
+        return SearchTerm(SearchKind.DATE_OF_BIRTH, typed_date.iso, note=typed_date.fault)
+
     compact = _PHONE_PUNCTUATION.sub("", stripped)
     if _is_phone_like(compact):
         return SearchTerm(SearchKind.PHONE, phone_key(stripped))
@@ -115,10 +121,8 @@ def classify(text: str) -> SearchTerm | None:
 def _classify_digits(digits: str) -> SearchTerm:
     if len(digits) < 10:
         return SearchTerm(SearchKind.NHS_PREFIX, digits)
-    if len(digits) == 10 and nhs_number.check_digit(digits[:9]) == int(digits[9]):
-        return SearchTerm(SearchKind.NHS_NUMBER, digits)
     if len(digits) == 10:
-        note = f"NHS number {nhs_number.format_334(digits)} fails its check digit."
+        note = nhs_number.fault(digits)  # check digit, and numbers never issued (000 000 0000)
     else:
         note = f"An NHS number has 10 digits; {len(digits)} were typed."
     return SearchTerm(SearchKind.NHS_NUMBER, digits, note=note)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 # module imported after it (shibokensupport.feature looks for "PySide6" in the text): for SQLAlchemy,
 # the models and the services that is a few hundred files read for nothing, on every start.
 import cras_desk.services.bundle  # noqa: F401 - imported now for the reason above
+from cras_desk import log_files
 from cras_desk.gui.sign_in.connection import Target, target_from
 from cras_desk.settings import Settings
 
@@ -31,7 +32,9 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from cras_desk.gui import style
+from cras_desk.gui.crash_notice import CrashNotice
 from cras_desk.gui.tasks import TaskRunner
+from cras_desk.gui.widgets import accessible_roles, password_edit  # noqa: F401 - registers its interface
 
 if TYPE_CHECKING:
     from cras_desk.db.engine import Database
@@ -129,7 +132,7 @@ class DeskApp(QObject):
         window.first_page_shown.connect(resume_gc)
         QTimer.singleShot(RESUME_GC_MS, resume_gc)  # a first page that never comes must not keep it off
         self.window = window
-        window.show()
+        window.show_on_screen()
         window.start()
 
     def _warm_first_page(self, services: ServiceBundle, actor: Actor) -> None:
@@ -180,13 +183,20 @@ def _preload() -> None:
 
 def run_app(url: str | None, argv: list[str]) -> int:
     """Run the desk until the user quits; url None means the saved connection or the embedded file."""
+    # Everything the desk writes (the embedded database and its journal, drafts, settings, logs,
+    # letters saved as PDF) is the signed-in user's alone: 0600 files, 0700 folders.
+    os.umask(0o077)
     existing = QApplication.instance()
     app = existing or QApplication(style.qt_arguments(argv))
     assert isinstance(app, QApplication)
     app.setApplicationName("CRAS Desk")
     app.setOrganizationName("CRAS")
     app.setQuitOnLastWindowClosed(False)  # between sign-in and the desk there is briefly no window
+    # The trail (cras-desk starts it before Qt loads; started here if run_app is called directly):
+    # what nothing caught is logged, and the advisor told plainly, in a box over the desk.
+    log_files.start().set_presenter(CrashNotice(app).show)
     style.apply(app, style_chosen=existing is None)
+    accessible_roles.install()  # our accessible interfaces (password fields, notices): after the app
     settings = Settings.load()
     tasks = TaskRunner(app)
     try:

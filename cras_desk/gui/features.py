@@ -18,6 +18,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cras_desk.gui.desk_context import DeskContext
+from cras_desk.gui.widgets.tab_order import set_entry
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,7 @@ class FeatureSlot(QWidget):
                 self.layout().addWidget(placeholder)
                 return None
             self.layout().addWidget(self._widget)
-            self.setFocusProxy(self._widget)
+            set_entry(self, self._widget)
             self.built.emit(self._widget)
         return self._widget
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QFrame, QLabel, QMainWindow, QMenu, QScrollArea, QSplitter, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu, QSizePolicy, QWidget
 
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import ClaimConflict, CrasError
 from cras_desk.gui import shortcuts
 from cras_desk.gui.desk_context import DeskContext
+from cras_desk.gui.desk_layout import DeskLayout
 from cras_desk.gui.features import (
     BOOKING,
     CHOICE,
@@ -32,19 +33,25 @@ from cras_desk.gui.generated.ui_main_window import Ui_MainWindow
 from cras_desk.gui.lock.controller import DeskLock
 from cras_desk.gui.patient.pane import PatientPane
 from cras_desk.gui.style import set_role
+from cras_desk.gui.widgets.accessible_names import name_combos
+from cras_desk.gui.widgets.announcer import Announcer
+from cras_desk.gui.widgets.vertical_scroll import VerticalScrollArea, reveal_current
 from cras_desk.gui.worklist.live import LiveUpdates, is_connection_error
 from cras_desk.gui.worklist.panel import WorklistPanel
 from cras_desk.services.worklist import Scope
-from cras_desk.settings import Settings
 
 if TYPE_CHECKING:
     from cras_desk.services.claims import Claim
 
-FLOW_MIN_HEIGHT = 540  # below this a call-flow panel scrolls rather than squashing its parts
+FLOW_MIN_HEIGHT = 440  # below this a call-flow panel scrolls rather than squashing its parts
 CLAIM_REFRESH_MS = 5 * 60_000  # claims last 20 minutes; a long call keeps its claim alive
 # Live updates, the idle lock and the claim timer start once the first page is painted, or after this
 # long if it never comes (a database down at start-up still gets its heartbeat and its lock).
 BACKGROUND_START_MS = 2000
+STATUS_MESSAGE_MS = 10_000  # a status-bar message without its own time goes after this long
+# Shown (so spoken by Orca 43) this long after it is given: a panel reloading after a save sends
+# a burst of accessibility events, and Orca drops notifications while its queue is full.
+STATUS_SHOW_DELAY_MS = 500
 ROLE_TEXT = {Role.ADVISOR: "Patient care advisor", Role.TEAM_LEAD: "Team lead", Role.ADMIN: "Administrator"}
 
 
@@ -91,16 +98,23 @@ class MainWindow(QMainWindow):
             self.ui.screens.addTab(self.team, "Team")
         self.letters = FeatureSlot(LETTERS, ctx, letters_factory, self.ui.screens)
         self.ui.screens.addTab(self.letters, "Letters")
+        self.letters.built.connect(name_combos)
         self.ui.mainSplitter.setStretchFactor(0, 5)
         self.ui.mainSplitter.setStretchFactor(1, 6)
         self.ui.rightSplitter.setStretchFactor(0, 5)
         self.ui.rightSplitter.setStretchFactor(1, 6)
+        splitters = {"main": self.ui.mainSplitter, "right": self.ui.rightSplitter}
+        self.desk_layout = DeskLayout(self, ctx.settings, ctx.actor.username, splitters, self.worklist)
 
         self.actions_by_id: dict[str, QAction] = {}
         self._build_menus()
         self._build_status_bar(database_text, team_name)
         self.lock = DeskLock(ctx, self.ui.pages, self.ui.deskPage, list(self.actions_by_id.values()), self)
         self.lock.sign_out_requested.connect(self.sign_out_requested)
+        # A locked desk shows nobody's details: not even the last "Booked ..." in the status bar.
+        self.lock.locked.connect(self.announcer.clear)
+        self.lock.locked.connect(self.patient.hide_dialogs)
+        self.lock.unlocked.connect(self.patient.show_dialogs)
         self.live = LiveUpdates(
             ctx.services.db, ctx.tasks, live_interval_ms, self, ignore_user=ctx.actor.user_id
         )
@@ -108,16 +122,18 @@ class MainWindow(QMainWindow):
         self._claim_timer.setInterval(CLAIM_REFRESH_MS)
         self._claim_timer.timeout.connect(self._keep_claim)
         self._connect()
+        name_combos(self.worklist)
         self.setWindowTitle(f"CRAS Desk - {ctx.actor.full_name}")
         self.worklist.search.setFocus()
 
     # --- composition -----------------------------------------------------------------------------
 
     def _add_flow_slot(self, feature: Feature, page: QWidget) -> None:
-        # In a scroll area: a tall panel scrolls instead of squeezing the patient pane above it.
-        scroll = QScrollArea(page)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # In a scroll area: a tall panel scrolls (up and down only) instead of squeezing the patient
+        # pane above it; its confirm bars and messages scroll themselves into view.
+        scroll = VerticalScrollArea(page)
+        # Not a Tab stop of its own: Tab goes on to the panel's controls, which scroll into view.
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         slot = FeatureSlot(feature, self.ctx, parent=scroll)
         slot.setMinimumHeight(FLOW_MIN_HEIGHT)  # a script squeezed to one line cannot be read aloud
         scroll.setWidget(slot)
@@ -127,6 +143,7 @@ class MainWindow(QMainWindow):
         self._flow_pages[feature.key] = page
 
     def _flow_built(self, key: str, widget: QWidget) -> None:
+        name_combos(widget)
         changed = getattr(widget, "changed", None)
         if changed is not None:
             changed.connect(self._referral_changed_here)
@@ -136,6 +153,7 @@ class MainWindow(QMainWindow):
             widget.set_referral(self.current_referral)
 
     def _team_built(self, widget: QWidget) -> None:
+        name_combos(widget)
         # One reload per bulk move (its `changed` fires once per referral moved).
         reassigned = getattr(widget, "reassigned", None)
         if reassigned is not None:
@@ -174,6 +192,8 @@ class MainWindow(QMainWindow):
                 "patient.copy_phone",
                 "patient.copy_phone_2",
                 "patient.copy_nhs",
+                "patient.edit_contact",
+                "patient.add_note",
             ],
             u.menuView: ["view.desk", *(["view.team"] if self.team else []), "view.letters"],
             u.menuHelp: ["help.shortcuts"],
@@ -200,6 +220,8 @@ class MainWindow(QMainWindow):
             "patient.copy_phone": lambda: self.patient.copy_phone(0),
             "patient.copy_phone_2": lambda: self.patient.copy_phone(1),
             "patient.copy_nhs": self.patient.copy_nhs,
+            "patient.edit_contact": lambda: (self.show_desk(), self.patient.edit_contact_details()),
+            "patient.add_note": lambda: (self.show_desk(), self.patient.add_note()),
             "view.desk": self.show_desk,
             "view.team": lambda: self.team and self.ui.screens.setCurrentWidget(self.team),
             "view.letters": lambda: self.ui.screens.setCurrentWidget(self.letters),
@@ -240,29 +262,52 @@ class MainWindow(QMainWindow):
         for w in (self.busy_label, self.db_label, self.user_label, self.role_label, self.team_label):
             w.setAccessibleName(w.text() or w.objectName())
             bar.addPermanentWidget(w)
+        # Every status and result message is shown and spoken here (never bar.showMessage, which
+        # screen readers do not hear): see widgets/announcer.py.
+        self.status_message = QLabel(self)
+        self.status_message.setObjectName("statusMessage")
+        # A long message is cut at the window's edge rather than widening the window past the screen.
+        self.status_message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # A long message is cut at the edge, never allowed to widen the window past the screen.
+        self.status_message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        bar.addWidget(self.status_message, 1)
+        self.announcer = Announcer(
+            self.status_message,
+            self,
+            clear_after_ms=STATUS_MESSAGE_MS,
+            through_focus=True,
+            show_delay_ms=STATUS_SHOW_DELAY_MS,
+        )
+        self._database_ok: bool | None = None
 
     def _connect(self) -> None:
         ctx = self.ctx
         self.worklist.referral_activated.connect(self.open_referral)
         self.worklist.model.query_loaded.connect(self._page_loaded)
-        self.patient.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        self.patient.message.connect(lambda text: self.announcer.announce(text, timeout_ms=5000))
         self.patient.load_failed.connect(self._task_failed)
+        self.patient.changed.connect(self._patient_changed_here)
         ctx.tasks.busy_changed.connect(lambda busy: self.busy_label.setText("Working..." if busy else ""))
         ctx.tasks.failed.connect(self._task_failed)
         self.live.connection_changed.connect(self._connection_changed)
         self.live.referrals_changed.connect(self._changed_elsewhere)
         self.live.flooded.connect(self.worklist.refresh)
 
+    def show_on_screen(self, available: QRect | None = None) -> None:
+        """Show the desk as this user left it (size, place, maximised), fitted to today's screen
+        (its free area; `available` stands in for it in tests)."""
+        self.desk_layout.show(available)
+
     def start(self) -> None:
         """Once shown: the first worklist page; then live updates, the idle lock and the rest."""
-        QTimer.singleShot(0, self, self._proportions)  # once laid out at its real size
+        QTimer.singleShot(0, self, self.desk_layout.proportions)  # once laid out at its real size
         self.worklist.start()
         QTimer.singleShot(BACKGROUND_START_MS, self, self._start_background)
         waiting = self.ctx.drafts.referrals_with_drafts()
         if waiting:
-            self.statusBar().showMessage(
+            self.announcer.announce(
                 f"Unsaved notes kept for {len(waiting)} referral(s): they come back when you open them.",
-                15000,
+                timeout_ms=15000,
             )
 
     def _start_background(self) -> None:
@@ -295,23 +340,6 @@ class MainWindow(QMainWindow):
             self.team_label.setText(f"Team: {name}")
             self.team_label.setAccessibleName(self.team_label.text())
 
-    def _splitters(self) -> dict[str, QSplitter]:
-        return {"main": self.ui.mainSplitter, "right": self.ui.rightSplitter}
-
-    def _proportions(self) -> None:
-        saved = self.ctx.settings.splitter_states.get(self.ctx.actor.username, {})
-        restored = [
-            splitter.restoreState(QByteArray.fromBase64(saved[name].encode("ascii")))
-            for name, splitter in self._splitters().items()
-            if name in saved
-        ]
-        if restored and all(restored):
-            return
-        # The call needs the room: the worklist keeps its key columns, the rest scrolls sideways.
-        width, height = self.ui.mainSplitter.width(), self.ui.rightSplitter.height()
-        self.ui.mainSplitter.setSizes([width * 38 // 100, width - width * 38 // 100])
-        self.ui.rightSplitter.setSizes([height * 42 // 100, height - height * 42 // 100])
-
     def _page_loaded(self, _rows: int, _seconds: float) -> None:
         if self._first_page_done:
             return
@@ -325,7 +353,10 @@ class MainWindow(QMainWindow):
         # Build the record view and the call-flow panels while the advisor reads the list, so F2
         # opens them at once: one per event-loop turn (a panel takes up to 100 ms), so keys typed
         # and results arriving meanwhile are not held up behind all of them.
-        self._warm_up_steps = [self.patient.build, *(slot.widget for slot in self.flow.values())]
+        self._warm_up_steps = [
+            lambda: (self.patient.build(), name_combos(self.patient)),
+            *(slot.widget for slot in self.flow.values()),
+        ]
         QTimer.singleShot(0, self, self._warm_up)
 
     def _warm_up(self) -> None:
@@ -345,8 +376,9 @@ class MainWindow(QMainWindow):
     def show_flow(self, key: str) -> None:
         self.show_desk()
         if self.current_referral is None:
-            self.statusBar().showMessage(
-                f"Open a patient first ({shortcuts.text('desk.next_patient')} for the next one).", 5000
+            self.announcer.announce(
+                f"Open a patient first ({shortcuts.text('desk.next_patient')} for the next one).",
+                timeout_ms=5000,
             )
             return
         self.ui.flowTabs.show()
@@ -355,6 +387,9 @@ class MainWindow(QMainWindow):
         widget = slot.widget()
         if widget is not None:
             widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            focused = QApplication.focusWidget()
+            if focused is not None and widget.isAncestorOf(focused):
+                reveal_current(focused)  # the slot list's row, the outcomes: in view on a short screen
 
     def show_shortcuts(self) -> None:
         shortcuts.ShortcutsDialog(self).exec()
@@ -389,7 +424,7 @@ class MainWindow(QMainWindow):
             return
         self._asking_next = True
         claims, actor = self.ctx.services.claims, self.ctx.actor
-        self.statusBar().showMessage("Finding the next patient...")
+        self.announcer.announce("Finding the next patient...", timeout_ms=0)
         self.ctx.tasks.run(lambda: claims.next_patient(actor), self._claimed, self._claim_failed)
 
     def work_selected(self) -> None:
@@ -402,22 +437,27 @@ class MainWindow(QMainWindow):
     def _claimed(self, claim: Claim | None) -> None:
         self._asking_next = False
         if claim is None:
-            self.statusBar().showMessage("Nobody to call right now: no callable referral is waiting.", 8000)
+            self.announcer.announce(
+                "Nobody to call right now: no callable referral is waiting.", timeout_ms=8000
+            )
             return
         previous, self.claimed_referral = self.claimed_referral, claim.referral_id
         if previous is not None and previous != claim.referral_id:
             claims, actor = self.ctx.services.claims, self.ctx.actor
             self.ctx.tasks.run(lambda: claims.release(actor, previous), None, lambda _e: None)
             self.worklist.refresh_referral(previous)
-        self.statusBar().showMessage("Referral claimed: it is yours for this call.", 5000)
         self.open_referral(claim.referral_id)
         self.worklist.refresh_referral(claim.referral_id)
         self.show_flow(OUTCOME.key)
+        # Said through the outcome list just focused too: the record loading floods Orca 43.
+        self.announcer.announce(
+            "Referral claimed: it is yours for this call.", timeout_ms=5000, via_focus=True
+        )
 
     def _claim_failed(self, exc: BaseException) -> None:
         self._asking_next = False
         if isinstance(exc, ClaimConflict):
-            self.statusBar().showMessage(str(exc), 8000)
+            self.announcer.announce(str(exc), timeout_ms=8000)
             self.worklist.refresh_referral(self.worklist.current_referral_id() or 0)
             return
         self._task_failed(exc)
@@ -433,7 +473,7 @@ class MainWindow(QMainWindow):
             lambda _r: self.worklist.refresh_referral(rid),
             self._task_failed,
         )
-        self.statusBar().showMessage("Referral released for others to work.", 5000)
+        self.announcer.announce("Referral released for others to work.", timeout_ms=5000)
 
     def _keep_claim(self) -> None:
         rid = self.claimed_referral
@@ -444,7 +484,7 @@ class MainWindow(QMainWindow):
         def lost(exc: BaseException) -> None:
             if isinstance(exc, ClaimConflict):
                 self.claimed_referral = None
-                self.statusBar().showMessage(str(exc), 10000)
+                self.announcer.announce(str(exc), timeout_ms=10000)
             else:
                 self._task_failed(exc)
 
@@ -474,6 +514,17 @@ class MainWindow(QMainWindow):
             if widget is not None and widget is not source:
                 widget.set_referral(referral_id)  # same id: reloads when next shown, keeps drafts
 
+    def _patient_changed_here(self, referral_id: int) -> None:
+        """Contact details or a note saved from the patient pane (which reloads itself): the row, and
+        the call-flow panels, whose number-used list must follow a number marked wrong."""
+        self.worklist.refresh_referral(referral_id)
+        if referral_id != self.current_referral:
+            return
+        for slot in self.flow.values():
+            widget = slot.ready
+            if widget is not None:
+                widget.set_referral(referral_id)  # same id: reloads when next shown, keeps drafts
+
     def _changed_elsewhere(self, referral_ids: set[int]) -> None:
         self.worklist.apply_changes(referral_ids)
         if self.current_referral in referral_ids:
@@ -484,6 +535,9 @@ class MainWindow(QMainWindow):
     def _connection_changed(self, ok: bool, message: str) -> None:
         self.db_label.setText(message)
         self.db_label.setAccessibleName(message)
+        if not ok or self._database_ok is False:  # spoken when lost and when back, not at start-up
+            self.announcer.announce(message, timeout_ms=0 if not ok else None, assertive=not ok)
+        self._database_ok = ok
         set_role(self.db_label, "connected" if ok else "disconnected", name="state")
         if not ok:
             self.live.timer.setInterval(min(self.live.timer.interval(), 5000))
@@ -493,7 +547,7 @@ class MainWindow(QMainWindow):
             self.live.report_error(exc)
             return
         text = str(exc) if isinstance(exc, CrasError) else f"Something went wrong: {exc}"
-        self.statusBar().showMessage(text, 10000)
+        self.announcer.announce(text, timeout_ms=10000)
 
     # --- closing ---------------------------------------------------------------------------------
 
@@ -502,28 +556,13 @@ class MainWindow(QMainWindow):
         if self._shut_down:
             return
         self._shut_down = True
-        self._keep_splitters()
+        self.desk_layout.keep()
         self.live.stop()
         self.lock.stop()
         self._claim_timer.stop()
         claims, actor = self.ctx.services.claims, self.ctx.actor
         self.ctx.tasks.run(lambda: claims.release_all(actor), None, lambda _e: None)
         self.ctx.tasks.wait_idle(wait_ms)
-
-    def _keep_splitters(self) -> None:
-        states = {
-            name: bytes(splitter.saveState().toBase64().data()).decode("ascii")
-            for name, splitter in self._splitters().items()
-        }
-        username = self.ctx.actor.username
-        self.ctx.settings.splitter_states[username] = states
-        try:
-            # Saved into the file as it is now: the sign-in dialog may have changed other options.
-            stored = Settings.load()
-            stored.splitter_states[username] = states
-            stored.save()
-        except (OSError, ValueError):
-            pass  # a layout is not worth an error on the way out
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

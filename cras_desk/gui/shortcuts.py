@@ -41,8 +41,12 @@ _DECLARED: tuple[Shortcut, ...] = (
     Shortcut("patient.copy_phone_2", "Ctrl+Shift+O", "Copy the other (second) phone number", "Patient"),
     Shortcut("patient.copy_nhs", "Ctrl+Shift+N", "Copy the NHS number", "Patient"),
     Shortcut("patient.focus", "Ctrl+2", "Go to the patient pane", "Patient"),
+    Shortcut("patient.edit_contact", "F3", "Edit contact details (phones, address, best times)", "Patient"),
+    Shortcut("patient.add_note", "F4", "Add a note to the referral", "Patient"),
     # Finding work.
-    Shortcut("worklist.search", "Ctrl+F", "Search (name, NHS number, postcode, phone)", "Worklist"),
+    Shortcut(
+        "worklist.search", "Ctrl+F", "Search (name, NHS number, postcode, phone, date of birth)", "Worklist"
+    ),
     Shortcut("worklist.focus", "Ctrl+1", "Go to the worklist (on the desk)", "Worklist"),
     Shortcut("worklist.refresh", "F5", "Refresh the worklist", "Worklist"),
     Shortcut("worklist.scope_mine", "Ctrl+M", "Show my work", "Worklist"),
@@ -76,6 +80,7 @@ BUILT_IN: tuple[tuple[str, str, str], ...] = (
 # SHORTCUTS list of (keys, label); the dialog shows them under the panel's name.
 PANEL_SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Call outcome panel", "cras_desk.gui.call_outcome.panel"),
+    ("Contact details window", "cras_desk.gui.patient.contact_editor"),
     ("Choice script panel", "cras_desk.gui.choice.panel"),
     ("Booking panel", "cras_desk.gui.booking.panel"),
     ("Team-lead view", "cras_desk.gui.team.view"),
@@ -144,14 +149,31 @@ class ShortcutsDialog(QDialog):
             QAbstractItemView,
             QDialogButtonBox,
             QHeaderView,
+            QLabel,
             QTableWidget,
             QTableWidgetItem,
             QVBoxLayout,
         )
 
+        from cras_desk.services.claims import NEXT_PATIENT_ORDER, NEXT_PATIENT_SCOPE
+
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
         self.resize(760, 640)
+        # The order F2 takes patients in: an advisor must be able to see why this patient is next.
+        steps = "\n".join(f"{i}. {step}" for i, step in enumerate(NEXT_PATIENT_ORDER, start=1))
+        f2 = text("desk.next_patient")
+        self.next_patient_order = QLabel(
+            f"{f2} takes the next patient in this order:\n{steps}\n\n{NEXT_PATIENT_SCOPE}", self
+        )
+        self.next_patient_order.setObjectName("nextPatientOrder")
+        self.next_patient_order.setTextFormat(Qt.TextFormat.PlainText)
+        self.next_patient_order.setWordWrap(True)
+        # Selectable by keyboard, so Tab reaches it and a screen reader reads it.
+        self.next_patient_order.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByKeyboard | Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.next_patient_order.setAccessibleName("Which patient F2 takes next")
         data = rows()
         self.table = QTableWidget(len(data), 3, self)
         self.table.setObjectName("shortcutsTable")
@@ -171,6 +193,7 @@ class ShortcutsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.next_patient_order)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
         self.table.setFocus()

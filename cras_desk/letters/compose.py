@@ -11,7 +11,8 @@ Inputs (Letter.inputs, snapshotted by services/letter_queue.py at queue time; ve
     choice_offer {offered_on, options: [{site_name, address: [lines], wait_weeks, wait_as_of,
                   step_free, hearing_loop, parking}]}                          (choice)
     appointment  {starts_local, duration_minutes, site_name, site_address: [lines], site_phone,
-                  clinician_type, slot_kind, step_free, hearing_loop, parking}  (appointment, ...)
+                  clinician_type, slot_kind, step_free, hearing_loop, parking,
+                  interpreter_language (null: none booked; absent in older letters)}  (appointment, ...)
     previous_appointment  as appointment                                        (rebooked)
     cancelled_by "patient" | "provider"                                         (cancelled)
     respond_by   ISO date                                                      (unable to contact)
@@ -196,6 +197,15 @@ def _appointment_facts(
     return facts
 
 
+def _interpreter_facts(appt: Mapping[str, Any], kind_words: Mapping[str, str]) -> dict[str, str]:
+    """{interpreter}: the kind's interpreter sentence for the language booked, or "" if none was."""
+    language = (appt.get("interpreter_language") or "").strip()
+    facts = {"interpreter_language": language, "interpreter": ""}
+    if language and kind_words.get("interpreter"):
+        facts["interpreter"] = _fill(kind_words["interpreter"], facts)
+    return facts
+
+
 def _facts(spec: LetterSpec, kind_words: Mapping[str, str], common: Mapping[str, Any]) -> dict[str, str]:
     inputs = spec.inputs
     patient = inputs["patient"]
@@ -222,6 +232,7 @@ def _facts(spec: LetterSpec, kind_words: Mapping[str, str], common: Mapping[str,
         facts["option_count"] = str(len(offer["options"]))
     elif kind in (LetterKind.APPOINTMENT, LetterKind.REBOOKED, LetterKind.CANCELLED):
         facts |= _appointment_facts(inputs["appointment"], common)
+        facts |= _interpreter_facts(inputs["appointment"], kind_words)
         if kind is LetterKind.REBOOKED:
             facts |= _appointment_facts(inputs["previous_appointment"], common, prefix="previous_")
         if kind is LetterKind.CANCELLED:
@@ -325,7 +336,9 @@ def _blocks(spec: LetterSpec, body: str, facts: Mapping[str, str], common: Mappi
         elif all(line.startswith("- ") for line in lines):
             blocks.append(Bullets(tuple(_fill(line[2:].strip(), facts) for line in lines)))
         else:
-            blocks.append(Para(_fill(" ".join(lines), facts)))
+            text = _fill(" ".join(lines), facts)
+            if text.strip():  # a paragraph of an optional sentence that does not apply: left out
+                blocks.append(Para(text))
     return blocks
 
 

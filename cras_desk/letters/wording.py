@@ -45,11 +45,16 @@ _APPOINTMENT = frozenset(
 )
 _DISCHARGE = frozenset({"discharge_reason", "gp_practice", "utc_letter_sent_on", "respond_by", "attempts"})
 
+# {interpreter} is the kind's own "interpreter" sentence when one is booked, else empty (a paragraph
+# that comes out empty is left out); that sentence may use {interpreter_language}.
+_INTERPRETER = frozenset({"interpreter", "interpreter_language"})
+
 PLACEHOLDERS: dict[LetterKind, frozenset[str]] = {
     LetterKind.CHOICE: COMMON | {"offer_date", "option_count"},
-    LetterKind.APPOINTMENT: COMMON | _APPOINTMENT,
+    LetterKind.APPOINTMENT: COMMON | _APPOINTMENT | _INTERPRETER,
     LetterKind.REBOOKED: COMMON
     | _APPOINTMENT
+    | _INTERPRETER
     | {"previous_appointment_date", "previous_appointment_time", "previous_site_name"},
     LetterKind.CANCELLED: COMMON | _APPOINTMENT | {"cancel_reason", "next_steps"},
     LetterKind.UNABLE_TO_CONTACT: COMMON | {"respond_by", "attempts"},
@@ -63,6 +68,13 @@ _VARIANTS: dict[LetterKind, tuple[str, ...]] = {
     LetterKind.CANCELLED: ("reason_patient", "reason_provider", "next_steps_patient", "next_steps_provider"),
     LetterKind.DISCHARGE: ("reason_unable_to_contact", "reason_declined", "reason_other"),
     LetterKind.DISCHARGE_GP_COPY: ("reason_unable_to_contact", "reason_declined", "reason_other"),
+}
+
+# Keys a kind's file may define; checked like the others when present. Optional, so the wording
+# frozen into a letter before the key existed still reprints.
+_OPTIONAL: dict[LetterKind, tuple[str, ...]] = {
+    LetterKind.APPOINTMENT: ("interpreter",),
+    LetterKind.REBOOKED: ("interpreter",),
 }
 
 BLOCK_MARKERS = frozenset({"[options]", "[appointment]", "[patient]"})
@@ -159,6 +171,7 @@ def check_kind(kind: LetterKind, data: Mapping[str, Any], path: Path | None = No
     name = path.name if path else f"{kind.value}.toml"
     allowed = PLACEHOLDERS[kind]
     keys = ("subject", "body", *_VARIANTS.get(kind, ()))
+    keys += tuple(key for key in _OPTIONAL.get(kind, ()) if key in data)
     for key in keys:
         if not isinstance(data.get(key), str):
             raise ValidationError(f"Letter wording file {name} lacks {key!r}.")

@@ -9,109 +9,53 @@ stack trace.
 
 Locks are taken in one order everywhere (the referral's claim, then its booking row, then slots
 by ascending id), so two rebooks crossing between the same two group sessions cannot deadlock.
+
+The patient's needs are read in the booking's own transaction and acted on there: the interpreter
+language is recorded on the booking (and so in its letter), and a longer appointment is a
+condition of the same conditional UPDATE (the slot must be that long). Finding places lives in
+services/slot_finder.py, the write path's prebuilt statements in services/booking_statements.py;
+the names callers use (SlotQuery, SlotRow, LiveBooking, ...) are importable from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import (
-    BindParameter,
-    Column,
-    Connection,
-    Row,
-    Table,
-    bindparam,
-    case,
-    exists,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Row, Table, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cras_desk.db import change_feed
 from cras_desk.db.engine import Database
-from cras_desk.db.models import Booking, Referral, Site, Slot
-from cras_desk.domain.clock import LONDON, utcnow
-from cras_desk.domain.enums import (
-    BookingStatus,
-    ClinicianType,
-    LetterKind,
-    ReferralStatus,
-    Role,
-    SlotKind,
-    SlotStatus,
-    TimeOfDay,
-)
+from cras_desk.db.models import Booking, Patient, Referral
+from cras_desk.domain.appointment_needs import AppointmentNeeds, Availability
+from cras_desk.domain.clock import utcnow
+from cras_desk.domain.enums import BookingStatus, LetterKind, ReferralStatus, Role, SlotStatus
 from cras_desk.domain.errors import NotFound, SlotTaken, StaleState, ValidationError
-from cras_desk.services import audit
+from cras_desk.services import audit, slot_finder
+from cras_desk.services import booking_statements as sql
 from cras_desk.services.actor import Actor
 from cras_desk.services.claims import Claim, ensure_claim
-from cras_desk.services.letter_queue import insert_reading_letter, queue_booking_letter, queue_letter
+from cras_desk.services.letter_lifecycle import Supersession, withdraw_superseded
+from cras_desk.services.letter_queue import queue_booking_letter, queue_letter
+from cras_desk.services.slot_finder import LiveBooking, SlotQuery, SlotRow, SlotSearch
+
+__all__ = [
+    "ALREADY_BOOKED",
+    "AppointmentNeeds",
+    "Availability",
+    "BookingService",
+    "LiveBooking",
+    "SlotQuery",
+    "SlotRow",
+    "SlotSearch",
+]
 
 _ROLES = (Role.ADVISOR, Role.TEAM_LEAD)
 
 ALREADY_BOOKED = "This referral already has a live booking; rebook instead."
-
-
-@dataclass(frozen=True)
-class SlotRow:
-    slot_id: int
-    site_id: int
-    site_name: str
-    starts_at: datetime
-    duration_minutes: int
-    clinician_type: ClinicianType
-    kind: SlotKind
-    capacity: int
-    booked_count: int
-    day_part: TimeOfDay
-
-    @property
-    def places_left(self) -> int:
-        return max(0, self.capacity - self.booked_count)
-
-
-@dataclass(frozen=True)
-class LiveBooking(SlotRow):
-    """The referral's live booking: the slot as it is now, with the booking that holds a place in it."""
-
-    booking_id: int
-    booked_at: datetime
-
-
-@dataclass(frozen=True)
-class SlotQuery:
-    site_ids: Sequence[int] = ()
-    date_from: date | None = None  # London calendar days, inclusive
-    date_to: date | None = None
-    day_part: TimeOfDay | None = None
-    clinician_type: ClinicianType | None = None
-    limit: int = 200
-
-
-_SLOT_COLUMNS = (
-    Slot.id,
-    Slot.site_id,
-    Site.name,
-    Slot.starts_at,
-    Slot.duration_minutes,
-    Slot.clinician_type,
-    Slot.kind,
-    Slot.capacity,
-    Slot.booked_count,
-    Slot.day_part,
-)
-
-
-def _london_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), LONDON).astimezone(UTC)
 
 
 @contextmanager
@@ -135,52 +79,69 @@ class BookingService:
     # --- finding -------------------------------------------------------------------------------
 
     def find_slots(self, actor: Actor, referral_id: int, q: SlotQuery) -> list[SlotRow]:
-        """Bookable places for the referral's service, soonest first (the slot finder's list)."""
+        """Bookable places for the referral's service, soonest first, fitting the patient's needs."""
         actor.require(*_ROLES, action="search for appointments")
-        now = utcnow()
         with self.db.read() as s:
-            service_id = s.scalar(select(Referral.service_id).where(Referral.id == referral_id))
-            if service_id is None:
-                raise NotFound(f"Referral {referral_id} does not exist.")
-            # A group session this referral is already in is not a place it can take again.
-            mine = select(Booking.slot_id).where(
-                Booking.referral_id == referral_id, Booking.status == BookingStatus.BOOKED
-            )
-            query = (
-                select(*_SLOT_COLUMNS)
-                .join(Site, Site.id == Slot.site_id)
-                .where(
-                    Slot.service_id == service_id,
-                    Slot.status == SlotStatus.OPEN,
-                    Slot.booked_count < Slot.capacity,
-                    Slot.starts_at > now,
-                    Slot.id.not_in(mine),
-                )
-            )
-            if q.site_ids:
-                query = query.where(Slot.site_id.in_(list(q.site_ids)))
-            if q.date_from is not None:
-                query = query.where(Slot.starts_at >= _london_midnight(q.date_from))
-            if q.date_to is not None:
-                query = query.where(Slot.starts_at < _london_midnight(q.date_to + timedelta(days=1)))
-            if q.day_part is not None:
-                query = query.where(Slot.day_part == q.day_part)
-            if q.clinician_type is not None:
-                query = query.where(Slot.clinician_type == q.clinician_type)
-            query = query.order_by(Slot.starts_at, Slot.id).limit(q.limit)
-            return [SlotRow(*row) for row in s.execute(query)]
+            return slot_finder.search(s.connection(), referral_id, q, utcnow(), count_hidden=False).slots
+
+    def search_slots(self, actor: Actor, referral_id: int, q: SlotQuery) -> SlotSearch:
+        """The slot finder's list, with how many places the patient's availability hid."""
+        actor.require(*_ROLES, action="search for appointments")
+        with self.db.read() as s:
+            return slot_finder.search(s.connection(), referral_id, q, utcnow())
+
+    def needs(self, actor: Actor, referral_id: int) -> AppointmentNeeds:
+        actor.require(*_ROLES, action="see appointments")
+        with self.db.read() as s:
+            return slot_finder.read_needs(s.connection(), referral_id)[1]
 
     def live_booking(self, actor: Actor, referral_id: int) -> LiveBooking | None:
         actor.require(*_ROLES, action="see appointments")
         with self.db.read() as s:
-            row = s.execute(
-                select(*_SLOT_COLUMNS, Booking.id, Booking.booked_at)
-                .select_from(Booking)
-                .join(Slot, Slot.id == Booking.slot_id)
-                .join(Site, Site.id == Slot.site_id)
-                .where(Booking.referral_id == referral_id, Booking.status == BookingStatus.BOOKED)
-            ).first()
-        return LiveBooking(*row) if row is not None else None
+            return slot_finder.live_booking(s.connection(), referral_id)
+
+    def set_availability(
+        self, actor: Actor, referral_id: int, availability: Availability
+    ) -> AppointmentNeeds:
+        """Record when the patient can come (as they said on this call); returns the needs now.
+
+        The patient belongs to the referral the advisor is working, so the referral is claimed
+        like any other change to it; the patient's row is locked for the read-modify-write."""
+        actor.require(*_ROLES, action="record a patient's availability")
+        availability = Availability.of(
+            availability.unavailable_weekdays, availability.day_parts, availability.note
+        )
+        with self.db.write() as s:
+            s.info["user_id"] = actor.user_id
+            change_feed.defer(s)
+            claim = ensure_claim(s, actor, referral_id)
+            conn = s.connection()
+            before = conn.execute(_AVAILABILITY_OF.with_for_update(), {"p_id": claim.patient_id}).one()
+            old = Availability.from_columns(*before)
+            conn.execute(
+                update(_patients)
+                .where(_patients.c.id == claim.patient_id)
+                .values(
+                    unavailable_weekdays=availability.weekdays_column,
+                    available_day_parts=availability.day_parts_column,
+                    availability_note=availability.note or None,
+                )
+            )
+            change_feed.record(s, "patient", claim.patient_id, "update", actor.user_id)
+            audit.record(
+                s,
+                actor,
+                "set_availability",
+                "patient",
+                claim.patient_id,
+                claim.patient_id,
+                {
+                    "referral_id": referral_id,
+                    "before": old.audit_detail(),
+                    "after": availability.audit_detail(),
+                },
+            )
+            return slot_finder.read_needs(conn, referral_id)[1]
 
     # --- changing ------------------------------------------------------------------------------
 
@@ -199,14 +160,16 @@ class BookingService:
             change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
             claim = ensure_claim(s, actor, referral_id)
             conn = s.connection()
+            needs = self._needs_onto(conn, referral_id, params)
             # The place first: a desk that lost the race has then done as little as possible.
             self._take_place(s, conn, actor, params)
-            if conn.execute(_CLOSE_REFERRAL, params).rowcount != 1:
+            if conn.execute(sql.CLOSE_REFERRAL, params).rowcount != 1:
                 self._explain_unbookable(conn, referral_id)
+            withdraw_superseded(s, actor, referral_id, Supersession.BOOKED, claim.patient_id)
             if conn.dialect.name == "postgresql":
                 # The booking's INSERT brings back what its letter says: one round trip for both.
                 with _constraint_errors():
-                    booked = conn.execute(_INSERT_BOOKING_READING_LETTER, params).one()
+                    booked = conn.execute(sql.INSERT_BOOKING_READING_LETTER, params).one()
                 booking_id = booked.b_id
                 change_feed.record(s, "booking", booking_id, "insert", actor.user_id)
                 letter_id = queue_booking_letter(
@@ -224,7 +187,12 @@ class BookingService:
                 "booking",
                 booking_id,
                 claim.patient_id,
-                {"referral_id": referral_id, "slot_id": slot_id, "letter_id": letter_id},
+                {
+                    "referral_id": referral_id,
+                    "slot_id": slot_id,
+                    "letter_id": letter_id,
+                    **_needs_detail(needs),
+                },
             )
         return booking_id
 
@@ -251,7 +219,8 @@ class BookingService:
             }
             self._end_booking(s, conn, actor, params)
             self._free_place(s, conn, actor, params)
-            conn.execute(_REOPEN_REFERRAL, params)
+            conn.execute(sql.REOPEN_REFERRAL, params)
+            withdraw_superseded(s, actor, row.referral_id, Supersession.CANCELLED, claim.patient_id)
             letter_id = queue_letter(
                 s,
                 actor,
@@ -307,6 +276,7 @@ class BookingService:
                 "b_now": old["b_now"],
                 "b_rebooked_from": booking_id,
             }
+            needs = self._needs_onto(conn, row.referral_id, new)
             # The old booking stops being live before the new one is inserted (one live booking
             # per referral). Slot counters move in ascending id order (see the module docstring);
             # atomicity, not statement order, is what keeps the old booking if the new place is gone.
@@ -318,6 +288,7 @@ class BookingService:
                 self._free_place(s, conn, actor, old)
                 self._take_place(s, conn, actor, new)
             new_id = self._insert_booking(s, conn, actor, new)
+            withdraw_superseded(s, actor, row.referral_id, Supersession.REBOOKED, claim.patient_id)
             letter_id = queue_letter(
                 s,
                 actor,
@@ -339,6 +310,7 @@ class BookingService:
                     "slot_id": new_slot_id,
                     "reason": reason,
                     "letter_id": letter_id,
+                    **_needs_detail(needs),
                 },
             )
         return new_id
@@ -377,7 +349,7 @@ class BookingService:
             }
             self._end_booking(s, conn, actor, params)
             attended = status is BookingStatus.ATTENDED
-            conn.execute(_COMPLETE_REFERRAL if attended else _REOPEN_REFERRAL, params)
+            conn.execute(sql.COMPLETE_REFERRAL if attended else sql.REOPEN_REFERRAL, params)
             audit.record(
                 s,
                 actor,
@@ -389,6 +361,15 @@ class BookingService:
             )
 
     @staticmethod
+    def _needs_onto(conn: Connection, referral_id: int, params: dict[str, Any]) -> AppointmentNeeds:
+        """Read the patient's needs now and put what the booking statements take into params: the
+        interpreter goes on the booking, a longer appointment's length into the place's UPDATE."""
+        needs = slot_finder.read_needs(conn, referral_id)[1]
+        params["b_interpreter"] = needs.interpreter_language
+        params["b_min_minutes"] = needs.min_minutes
+        return needs
+
+    @staticmethod
     def _explain_unbookable(conn: Connection, referral_id: int) -> None:
         status = conn.execute(select(_referrals.c.status).where(_referrals.c.id == referral_id)).scalar()
         if status is ReferralStatus.BOOKED:
@@ -397,7 +378,7 @@ class BookingService:
 
     @staticmethod
     def _claim_booking(s: Session, actor: Actor, booking_id: int) -> tuple[Any, Claim]:
-        row = s.connection().execute(_BOOKING_OF, {"b_booking": booking_id}).first()
+        row = s.connection().execute(sql.BOOKING_OF, {"b_booking": booking_id}).first()
         if row is None:
             raise NotFound(f"Booking {booking_id} does not exist.")
         return row, ensure_claim(s, actor, row.referral_id)
@@ -405,7 +386,7 @@ class BookingService:
     @staticmethod
     def _end_booking(s: Session, conn: Connection, actor: Actor, params: dict[str, Any]) -> None:
         """Live -> ended, conditionally: of two desks ending the same booking, one wins."""
-        if conn.execute(_END_BOOKING, params).rowcount != 1:
+        if conn.execute(sql.END_BOOKING, params).rowcount != 1:
             current = conn.execute(
                 select(_bookings.c.status).where(_bookings.c.id == params["b_booking"])
             ).scalar()
@@ -419,24 +400,24 @@ class BookingService:
             if conn.dialect.name == "postgresql":
                 # The UPDATE in a CTE and the reason it may not have matched in the same statement:
                 # a desk that lost the race learns why without another round trip.
-                row = conn.execute(_TAKE_PLACE_OR_SAY_WHY, params).first()
+                row = conn.execute(sql.TAKE_PLACE_OR_SAY_WHY, params).first()
                 if row is None or not row.taken:
                     _refuse(row, params)
-            elif conn.execute(_TAKE_PLACE, params).rowcount != 1:
+            elif conn.execute(sql.TAKE_PLACE, params).rowcount != 1:
                 # Only the losing path pays for this SELECT.
-                _refuse(conn.execute(_WHY_NOT_TAKEN, params).first(), params)
+                _refuse(conn.execute(sql.WHY_NOT_TAKEN, params).first(), params)
         change_feed.record(s, "slot", params["b_slot"], "update", actor.user_id)
 
     @staticmethod
     def _free_place(s: Session, conn: Connection, actor: Actor, params: dict[str, Any]) -> None:
-        if conn.execute(_FREE_PLACE, params).rowcount != 1:
+        if conn.execute(sql.FREE_PLACE, params).rowcount != 1:
             raise StaleState("The slot's place count is out of step with its bookings; ask IT to check.")
         change_feed.record(s, "slot", params["b_slot"], "update", actor.user_id)
 
     @staticmethod
     def _insert_booking(s: Session, conn: Connection, actor: Actor, params: dict[str, Any]) -> int:
         with _constraint_errors():
-            booking_id: int = conn.execute(_INSERT_BOOKING, params).scalar_one()
+            booking_id: int = conn.execute(sql.INSERT_BOOKING, params).scalar_one()
         change_feed.record(s, "booking", booking_id, "insert", actor.user_id)
         return booking_id
 
@@ -453,140 +434,27 @@ def _refuse(slot: Row[Any] | None, params: dict[str, Any]) -> None:
         raise ValidationError("That slot is for a different service from the referral.")
     if slot.starts_at <= params["b_now"]:
         raise ValidationError("That slot has already started; pick a later one.")
+    if slot.duration_minutes < params["b_min_minutes"]:
+        raise ValidationError(
+            f"That slot is {slot.duration_minutes} minutes; this patient needs a longer appointment "
+            f"({params['b_min_minutes']} minutes). Pick a slot from the list."
+        )
     if slot.status is SlotStatus.BLOCKED:
         raise SlotTaken("That clinic has been withdrawn by the provider. The list has been refreshed.")
     raise SlotTaken()
 
 
-# --- the write path's statements, built once --------------------------------------------------
-# Booking is the hot path of a busy morning: Core statements on the tables, built at import and
-# run on the session's connection, cost a fraction of building ORM-enabled statements per call.
-# A booking loads no ORM objects and costs one round trip per statement: claim, place, referral,
-# booking, the letter's SELECT and its INSERT, audit, and the change feed's rows in one INSERT at
-# commit. On PostgreSQL (the central database, where desks race) two of them ride along with
-# another: the reason a place could not be taken comes back with the attempt to take it, and what
-# the letter says comes back with the booking's INSERT (data-modifying CTEs; SQLite has none).
+def _needs_detail(needs: AppointmentNeeds) -> dict[str, Any]:
+    """What the audit keeps of the needs the booking acted on."""
+    return {
+        "interpreter_language": needs.interpreter_language,
+        "longer_appointment_minutes": needs.longer_minutes,
+    }
 
-_slots: Table = Slot.__table__  # type: ignore[assignment]
+
 _bookings: Table = Booking.__table__  # type: ignore[assignment]
 _referrals: Table = Referral.__table__  # type: ignore[assignment]
-
-
-def _param(name: str, column: Column[Any]) -> BindParameter[Any]:
-    # Typed from the column: a bare bindparam in values() would skip UtcDateTime's UTC handling.
-    return bindparam(name, type_=column.type)
-
-
-_TAKE_PLACE = (
-    update(_slots)
-    .where(
-        _slots.c.id == _param("b_slot", _slots.c.id),
-        # The referral's service, read inside the same statement: no SELECT beforehand.
-        _slots.c.service_id
-        == select(_referrals.c.service_id)
-        .where(_referrals.c.id == _param("b_referral", _referrals.c.id))
-        .scalar_subquery(),
-        _slots.c.status == SlotStatus.OPEN,
-        _slots.c.booked_count < _slots.c.capacity,
-        _slots.c.starts_at > _param("b_now", _slots.c.starts_at),
-    )
-    .values(
-        booked_count=_slots.c.booked_count + 1,
-        status=case(
-            (_slots.c.booked_count + 1 >= _slots.c.capacity, SlotStatus.FULL.value),
-            else_=_slots.c.status,
-        ),
-    )
-)
-
-# Why a place could not be taken: the slot as it is, and the service the referral wants.
-_WHY_NOT_TAKEN = select(
-    _slots.c.service_id,
-    _slots.c.status,
-    _slots.c.starts_at,
-    select(_referrals.c.service_id)
-    .where(_referrals.c.id == _param("b_referral", _referrals.c.id))
-    .scalar_subquery()
-    .label("wanted"),
-).where(_slots.c.id == _param("b_slot", _slots.c.id))
-
-# PostgreSQL runs a data-modifying CTE exactly once whatever the outer query reads, and the outer
-# query sees the rows as they were before it: "taken" says whether the UPDATE matched.
-_taken = _TAKE_PLACE.returning(_slots.c.id).cte("taken")
-_TAKE_PLACE_OR_SAY_WHY = _WHY_NOT_TAKEN.add_columns(exists(select(_taken.c.id)).label("taken"))
-
-# A full slot reopens; a slot the provider blocked stays blocked.
-_FREE_PLACE = (
-    update(_slots)
-    .where(_slots.c.id == _param("b_slot", _slots.c.id), _slots.c.booked_count > 0)
-    .values(
-        booked_count=_slots.c.booked_count - 1,
-        status=case((_slots.c.status == SlotStatus.FULL, SlotStatus.OPEN.value), else_=_slots.c.status),
-    )
-)
-
-_NEW_BOOKING = insert(_bookings).values(
-    referral_id=_param("b_referral", _bookings.c.referral_id),
-    slot_id=_param("b_slot", _bookings.c.slot_id),
-    status=BookingStatus.BOOKED,
-    booked_at=_param("b_now", _bookings.c.booked_at),
-    booked_by=_param("b_user", _bookings.c.booked_by),
-    rebooked_from_id=_param("b_rebooked_from", _bookings.c.rebooked_from_id),
-)
-_INSERT_BOOKING = _NEW_BOOKING.returning(_bookings.c.id)
-_INSERT_BOOKING_READING_LETTER = insert_reading_letter(_NEW_BOOKING)
-
-_END_BOOKING = (
-    update(_bookings)
-    .where(_bookings.c.id == _param("b_booking", _bookings.c.id), _bookings.c.status == BookingStatus.BOOKED)
-    .values(
-        status=_param("b_status", _bookings.c.status),
-        ended_at=_param("b_now", _bookings.c.ended_at),
-        ended_by=_param("b_user", _bookings.c.ended_by),
-        reason=_param("b_reason", _bookings.c.reason),
-    )
-)
-
-# The referral leaves the worklist, conditionally: a closed or already-booked referral matches
-# nothing. Its change-feed row is the one ensure_claim wrote for it in this same transaction.
-_CLOSE_REFERRAL = (
-    update(_referrals)
-    .where(_referrals.c.id == _param("b_referral", _referrals.c.id), _referrals.c.is_open.is_(True))
-    .values(
-        status=ReferralStatus.BOOKED,
-        is_open=False,
-        next_action_at=None,
-        updated_at=_param("b_now", _referrals.c.updated_at),
-    )
-)
-
-# Back on the worklist, callable now. CONTACTING means "at least one failed attempt", so a patient
-# we never failed to reach goes back to AWAITING_CONTACT.
-_REOPEN_REFERRAL = (
-    update(_referrals)
-    .where(_referrals.c.id == _param("b_referral", _referrals.c.id))
-    .values(
-        status=case(
-            (_referrals.c.failed_attempt_count > 0, ReferralStatus.CONTACTING.value),
-            else_=ReferralStatus.AWAITING_CONTACT.value,
-        ),
-        is_open=True,
-        next_action_at=None,
-        updated_at=_param("b_now", _referrals.c.updated_at),
-    )
-)
-
-_COMPLETE_REFERRAL = (
-    update(_referrals)
-    .where(_referrals.c.id == _param("b_referral", _referrals.c.id))
-    .values(
-        status=ReferralStatus.COMPLETED,
-        is_open=False,
-        next_action_at=None,
-        updated_at=_param("b_now", _referrals.c.updated_at),
-    )
-)
-
-_BOOKING_OF = select(
-    _bookings.c.referral_id, _bookings.c.slot_id, _bookings.c.status, _slots.c.starts_at
-).where(_slots.c.id == _bookings.c.slot_id, _bookings.c.id == _param("b_booking", _bookings.c.id))
+_patients: Table = Patient.__table__  # type: ignore[assignment]
+_AVAILABILITY_OF = select(
+    _patients.c.unavailable_weekdays, _patients.c.available_day_parts, _patients.c.availability_note
+).where(_patients.c.id == sql.param("p_id", _patients.c.id))

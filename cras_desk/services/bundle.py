@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from cras_desk.services.choice import ChoiceService
     from cras_desk.services.claims import ClaimService
     from cras_desk.services.contact import ContactService
+    from cras_desk.services.contact_details import ContactDetailsService
     from cras_desk.services.letters import LetterService
     from cras_desk.services.patient_record import PatientRecordService
     from cras_desk.services.worklist import WorklistService
@@ -63,6 +64,12 @@ class ServiceBundle:
         from cras_desk.services.contact import ContactService
 
         return ContactService(self.db, self.policy)
+
+    @cached_property
+    def contact_details(self) -> ContactDetailsService:
+        from cras_desk.services.contact_details import ContactDetailsService
+
+        return ContactDetailsService(self.db)
 
     @cached_property
     def choice(self) -> ChoiceService:

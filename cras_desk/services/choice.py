@@ -2,14 +2,15 @@
 
 The NHS Choice Framework gives the patient a legal right to choose where they are seen, so the
 offer is stored exactly as the advisor saw it (a snapshot of sites, waits and next free slots),
-not as a reference to rows that will change tomorrow.
+not as a reference to rows that will change tomorrow. The snapshot's shape, its versions and its
+checks live in cras_desk/domain/offer_snapshot.py, shared with the demo seed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -30,8 +31,9 @@ from cras_desk.db.models import (
 )
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import AdjustmentFlag, LetterKind, ReferralStatus, Role, SlotStatus
-from cras_desk.domain.errors import NotFound, StaleState, ValidationError
+from cras_desk.domain.errors import NotFound, StaleState, UnreadableRecord, ValidationError
 from cras_desk.domain.geo import haversine_km
+from cras_desk.domain.offer_snapshot import ChoiceOption, read_offer, site_address
 from cras_desk.services import audit
 from cras_desk.services.actor import Actor
 from cras_desk.services.claims import ensure_claim
@@ -50,69 +52,13 @@ _SITE_FACILITY: dict[str, str] = {
 
 _ROLES = (Role.ADVISOR, Role.TEAM_LEAD)
 
+__all__ = ["THINKING_DAYS", "ChoiceOfferView", "ChoiceOption", "ChoiceService", "Decision"]
+
 
 class Decision(StrEnum):
     CHOSEN = "chosen"
     TIME_TO_THINK = "time_to_think"
     DECLINED = "declined"
-
-
-@dataclass(frozen=True)
-class ChoiceOption:
-    """One eligible site as the advisor reads it out."""
-
-    site_id: int
-    site_name: str
-    provider_name: str
-    address: str
-    postcode: str
-    wait_weeks: int | None
-    wait_as_of: date | None
-    next_free_slot: datetime | None
-    distance_km: float | None
-    step_free: bool
-    hearing_loop: bool
-    parking: bool
-    opening_hours: str
-    meets_adjustments: bool
-
-    def as_snapshot(self) -> dict[str, Any]:
-        """JSON-safe; what ChoiceOffer.options stores, and from_snapshot() gives back unchanged."""
-        return {
-            "site_id": self.site_id,
-            "site_name": self.site_name,
-            "provider_name": self.provider_name,
-            "address": self.address,
-            "postcode": self.postcode,
-            "wait_weeks": self.wait_weeks,
-            "wait_as_of": self.wait_as_of.isoformat() if self.wait_as_of else None,
-            "next_free_slot": self.next_free_slot.isoformat() if self.next_free_slot else None,
-            "distance_km": self.distance_km,
-            "step_free": self.step_free,
-            "hearing_loop": self.hearing_loop,
-            "parking": self.parking,
-            "opening_hours": self.opening_hours,
-            "meets_adjustments": self.meets_adjustments,
-        }
-
-    @classmethod
-    def from_snapshot(cls, data: dict[str, Any]) -> ChoiceOption:
-        return cls(
-            site_id=int(data["site_id"]),
-            site_name=data["site_name"],
-            provider_name=data["provider_name"],
-            address=data["address"],
-            postcode=data["postcode"],
-            wait_weeks=data["wait_weeks"],
-            wait_as_of=date.fromisoformat(data["wait_as_of"]) if data["wait_as_of"] else None,
-            next_free_slot=datetime.fromisoformat(data["next_free_slot"]) if data["next_free_slot"] else None,
-            distance_km=None if data["distance_km"] is None else float(data["distance_km"]),
-            step_free=bool(data["step_free"]),
-            hearing_loop=bool(data["hearing_loop"]),
-            parking=bool(data["parking"]),
-            opening_hours=data["opening_hours"],
-            meets_adjustments=bool(data["meets_adjustments"]),
-        )
 
 
 @dataclass(frozen=True)
@@ -136,10 +82,6 @@ class ChoiceOfferView:
 def _meets(needs: set[str], step_free: bool, hearing_loop: bool, parking: bool) -> bool:
     has = {"step_free": step_free, "hearing_loop": hearing_loop, "parking": parking}
     return all(has[_SITE_FACILITY[n]] for n in needs if n in _SITE_FACILITY)
-
-
-def _address(line1: str, line2: str | None, town: str) -> str:
-    return ", ".join(part for part in (line1, line2, town) if part)
 
 
 class ChoiceService:
@@ -183,7 +125,7 @@ class ChoiceService:
                         site_id=site.id,
                         site_name=site.name,
                         provider_name=site.provider_name,
-                        address=_address(site.address_line1, site.address_line2, site.town),
+                        address=site_address(site.address_line1, site.address_line2, site.town),
                         postcode=site.postcode,
                         wait_weeks=site.weeks,
                         wait_as_of=site.as_of,
@@ -302,7 +244,8 @@ class ChoiceService:
             s.info["user_id"] = actor.user_id
             claim = ensure_claim(s, actor, referral_id)
             referral = self._referral(s, referral_id)
-            if not referral.is_open:
+            # Booked is open work but its choice is made: a new choice goes through a rebooking.
+            if not referral.is_open or referral.status is ReferralStatus.BOOKED:
                 raise StaleState(
                     "This referral is closed (booked, discharged or completed); "
                     "cancel or rebook the appointment instead of offering choice again."
@@ -363,6 +306,11 @@ class ChoiceService:
         if row is None:
             return None
         offer, offered_by = row
+        try:
+            options = read_offer(offer.options)
+        except UnreadableRecord as exc:
+            # Which offer, so IT can find the row; the sites and waits are not patient data.
+            raise UnreadableRecord(f"Choice offer {offer.id} cannot be read. {exc}") from exc
         return ChoiceOfferView(
             offer_id=offer.id,
             referral_id=offer.referral_id,
@@ -371,5 +319,5 @@ class ChoiceService:
             decision=Decision(offer.decision),
             chosen_site_id=offer.chosen_site_id,
             sdm_notes=offer.sdm_notes or "",
-            options=tuple(ChoiceOption.from_snapshot(o) for o in offer.options),
+            options=options,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, Table, and_, bindparam, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -18,6 +18,7 @@ from cras_desk.db import change_feed
 from cras_desk.db.engine import Database
 from cras_desk.db.models import Referral, User
 from cras_desk.domain.clock import utcnow
+from cras_desk.domain.enums import ReferralStatus
 from cras_desk.domain.errors import ClaimConflict, NotFound
 from cras_desk.services import audit
 from cras_desk.services.actor import Actor
@@ -87,9 +88,14 @@ def ensure_claim(session: Session, actor: Actor, referral_id: int) -> Claim:
 
 
 def callable_now(now: datetime) -> ColumnElement[bool]:
-    """Open, not claimed by anyone live, and not waiting for a later follow-up date."""
+    """Open, not claimed by anyone live, and not waiting for a later follow-up date.
+
+    A booked referral is open work but nobody needs to phone it, unless the patient asked to be
+    called back about the appointment (then its next_action_at is set).
+    """
     return and_(
         Referral.is_open.is_(True),
+        or_(Referral.status != ReferralStatus.BOOKED, Referral.next_action_at.is_not(None)),
         or_(Referral.claimed_by.is_(None), Referral.claimed_until < now),
         or_(Referral.next_action_at.is_(None), Referral.next_action_at <= now),
     )
@@ -133,33 +139,69 @@ class ClaimService:
             return len(ids)
 
     def next_patient(self, actor: Actor) -> Claim | None:
-        """Claim the most urgent callable referral: due callbacks first, then my work, then my team's
-        unassigned work, each by priority and breach date."""
+        """Claim the next patient to call, in NEXT_PATIENT_ORDER (said in F1 help and the README)."""
         now = utcnow()
         with self.db.write() as s:
-            for query in self._candidates(actor, now):
-                if s.get_bind().dialect.name == "postgresql":
-                    # Desks pressing "next" together skip each other's candidates instead of queueing.
-                    query = query.with_for_update(skip_locked=True, of=Referral)
-                for referral_id in s.scalars(query.limit(5)):
+            lock = s.get_bind().dialect.name == "postgresql"
+            for query in candidate_queries(actor, now):
+                tried: list[int] = []
+                for _ in range(NEXT_PATIENT_TRIES):
+                    step = query.where(Referral.id.not_in(tried)) if tried else query
+                    if lock:
+                        # Desks pressing F2 together skip each other's candidate instead of queueing,
+                        # and each locks only the one row it is about to claim, so a small pool is
+                        # shared out rather than hidden behind rows another desk will not take.
+                        step = step.with_for_update(skip_locked=True, of=Referral)
+                    referral_id = s.scalar(step.limit(1))
+                    if referral_id is None:
+                        break
                     try:
                         claim = take_claim(s, actor, referral_id)
                     except ClaimConflict:
+                        tried.append(referral_id)
                         continue
                     audit.record(s, actor, "next_patient", "referral", referral_id, claim.patient_id)
                     return claim
         return None
 
-    @staticmethod
-    def _candidates(actor: Actor, now: datetime) -> list[Select[tuple[int]]]:
-        base = select(Referral.id).where(callable_now(now))
-        due_callbacks = base.where(
-            Referral.assigned_to == actor.user_id, Referral.next_action_at.is_not(None)
-        ).order_by(Referral.next_action_at)
-        mine = base.where(Referral.assigned_to == actor.user_id).order_by(
-            Referral.priority_rank, Referral.breach_on, Referral.id
-        )
-        team_unassigned = base.where(
-            Referral.team_id == actor.team_id, Referral.assigned_to.is_(None)
-        ).order_by(Referral.priority_rank, Referral.breach_on, Referral.id)
-        return [due_callbacks, mine, team_unassigned]
+
+NEXT_PATIENT_TRIES = 5  # candidates tried per step before the next step (claims lost to a race)
+
+# Said to the advisor in F1 help and the README: keep these words and candidate_queries together.
+NEXT_PATIENT_ORDER: tuple[str, ...] = (
+    "Callbacks the patient asked for, once their time has come (the earliest callback time first).",
+    "Then clinical priority: urgent, then soon, then routine.",
+    "Then days to breach: the earliest breach date first, so referrals past breach come first.",
+)
+NEXT_PATIENT_SCOPE = (
+    "It takes from the referrals assigned to you and your team's unassigned ones (yours first when "
+    "all else is equal), never one another advisor is working on, nor one waiting for a later "
+    "date (a callback not yet due, a day between call attempts, a letter's reply window)."
+)
+
+
+def candidate_queries(actor: Actor, now: datetime) -> list[Select[tuple[int]]]:
+    """The steps of F2, in order; each selects referral ids, best first.
+
+    Candidates: callable now (open, no live claim by anyone, follow-up date reached or none) and
+    assigned to the actor or unassigned in the actor's team. Ownership is only a tie-break: a
+    routine referral of mine must not come before an urgent one, past breach, in my team's queue.
+    """
+    pool: ColumnElement[bool] = Referral.assigned_to == actor.user_id
+    if actor.team_id is not None:  # an admin without a team has only their own
+        pool = or_(pool, and_(Referral.team_id == actor.team_id, Referral.assigned_to.is_(None)))
+    base = select(Referral.id).where(callable_now(now), pool)
+    not_mine_last = case((Referral.assigned_to == actor.user_id, 0), else_=1)
+    # Only a callback the patient asked for jumps the queue. Other follow-up dates (a retry day,
+    # the end of a reply window, time to think) only say when a referral may be called again.
+    # A booked referral has a follow-up date only when its patient asked to be called back about
+    # the appointment (contact.record_attempt). `next_action_at <= now` again (callable_now also
+    # lets NULL through): a range on the callbacks index (is_open, next_action_at) in time order.
+    callbacks_due = base.where(
+        Referral.status.in_((ReferralStatus.CALLBACK, ReferralStatus.BOOKED)),
+        Referral.next_action_at <= now,
+    ).order_by(
+        Referral.next_action_at, Referral.priority_rank, Referral.breach_on, not_mine_last, Referral.id
+    )
+    by_urgency = base.order_by(Referral.priority_rank, Referral.breach_on, not_mine_last, Referral.id)
+    return [callbacks_due, by_urgency]

@@ -14,11 +14,21 @@ Decisions worth knowing (the policy module leaves them to the service):
   without the unable-to-contact letter" rule protects patients who were never reached, not
   patients who said no. Which path applies is decided by the last time the patient was reached:
   if that was a DECLINED attempt, the declined path, otherwise the unable-to-contact path.
+- The reply window runs from the day the letter is PRINTED, not queued: utc_letter_sent_on is set
+  by the print (services/letter_posting.py). While the letter waits in the print queue the policy
+  says so (AWAIT_PRINT), no second letter is queued and discharge is refused; a patient reached
+  or booked meanwhile has the queued letter withdrawn (services/letter_lifecycle.py).
 - After the letter the referral comes back on the worklist at 09:00 on the first working day after
   the reply-by date: the policy refuses discharge on the reply-by day itself (the patient may still
   phone), so showing it earlier would only hand an advisor work they cannot finish.
 - failed_attempt_count counts every failed attempt of the referral (the policy's own count, of
   failures since the patient was last reached, is in NextStep.failed_attempts).
+- A call on a booked referral (the patient rings about the appointment) is recorded and counted,
+  and changes neither the booking nor the status; the unreachable-patient policy does not apply
+  (an unanswered reminder never queues an unable-to-contact letter). A callback asked for on it
+  becomes its next action, which is how F2 and the callbacks filter find it.
+- A wrong number recorded against one of the patient's stored numbers marks that number
+  (services.contact_details.mark_wrong_number) in the same transaction: never preferred, offered last.
 - preview() and next_step() are not audited: they return the policy's advice (counts and dates),
   and opening the patient's record, which shows it, is audited by the service that reads it.
 """
@@ -33,13 +43,21 @@ from sqlalchemy.orm import Session
 
 from cras_desk.db.engine import Database
 from cras_desk.db.models import ContactAttempt, Referral
+from cras_desk.domain.calling_hours import CallingHours
 from cras_desk.domain.clock import LONDON, to_london, today_london, utcnow
-from cras_desk.domain.contact_policy import AttemptFact, ContactPolicy, NextStep, NextStepKind
+from cras_desk.domain.contact_policy import (
+    BOOKED_STEP_MESSAGE,
+    AttemptFact,
+    ContactPolicy,
+    NextStep,
+    NextStepKind,
+)
 from cras_desk.domain.enums import ContactChannel, ContactOutcome, LetterKind, ReferralStatus
 from cras_desk.domain.errors import NotFound, StaleState, ValidationError
 from cras_desk.domain.working_days import next_working_day
-from cras_desk.services import audit, claims
+from cras_desk.services import audit, claims, contact_details
 from cras_desk.services.actor import Actor
+from cras_desk.services.letter_lifecycle import Supersession, queued_utc_letter_on, withdraw_superseded
 from cras_desk.services.letter_queue import queue_letter
 
 # Follow-ups (retry days, reply windows) fall due at the start of the centre's working morning.
@@ -54,6 +72,8 @@ class AttemptResult:
     next_step: NextStep
     letter_ids: tuple[int, ...]
     status: ReferralStatus
+    # A wrong number recorded on one of the patient's stored numbers marks it: that number, else None.
+    phone_marked_wrong: str | None = None
 
 
 def london_moment(day: date, at: time = FOLLOW_UP_TIME) -> datetime:
@@ -67,9 +87,12 @@ def discharge_due_at(respond_by: date) -> datetime:
 
 
 class ContactService:
-    def __init__(self, db: Database, policy: ContactPolicy | None = None) -> None:
+    def __init__(
+        self, db: Database, policy: ContactPolicy | None = None, hours: CallingHours | None = None
+    ) -> None:
         self.db = db
         self.policy = policy if policy is not None else ContactPolicy()
+        self.hours = hours if hours is not None else CallingHours()
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -81,15 +104,21 @@ class ContactService:
         at = _moment(at)
         with self.db.read() as s:
             referral = _referral(s, referral_id)
+            if referral.status is ReferralStatus.BOOKED:
+                return _booked_step()
             facts = [*_facts(s, referral_id), AttemptFact(at, outcome)]
-            return self.policy.next_step(facts, referral.utc_letter_sent_on, to_london(at).date())
+            queued = queued_utc_letter_on(s, referral_id)
+            return self.policy.next_step(facts, referral.utc_letter_sent_on, to_london(at).date(), queued)
 
     def next_step(self, actor: Actor, referral_id: int, *, at: datetime | None = None) -> NextStep:
         """The policy's advice for the referral as it stands (for the patient pane)."""
         today = to_london(_moment(at)).date() if at is not None else today_london()
         with self.db.read() as s:
             referral = _referral(s, referral_id)
-            return self.policy.next_step(_facts(s, referral_id), referral.utc_letter_sent_on, today)
+            if referral.status is ReferralStatus.BOOKED:
+                return _booked_step()
+            queued = queued_utc_letter_on(s, referral_id)
+            return self.policy.next_step(_facts(s, referral_id), referral.utc_letter_sent_on, today, queued)
 
     # -- changes ------------------------------------------------------------------------------
 
@@ -123,6 +152,7 @@ class ContactService:
                 raise ValidationError("The callback time must include its time zone.")
             if callback_at <= at:
                 raise ValidationError("The callback time must be later than the call.")
+            self.hours.ensure_open(callback_at)  # nobody would be at a desk to ring the patient
         elif callback_at is not None:
             raise ValidationError("A callback time can only be given when the patient asked for a callback.")
         if number_used is not None and len(number_used.strip()) > 24:
@@ -150,17 +180,32 @@ class ContactService:
             )
             s.add(attempt)
             s.flush()
+            marked = None
+            if outcome is ContactOutcome.WRONG_NUMBER and attempt.number_used:
+                marked = contact_details.mark_wrong_number(
+                    s, actor, claim.patient_id, attempt.number_used, attempt.id
+                )
 
             rows = _attempt_rows(s, referral_id)
             step = self.policy.next_step(
-                [AttemptFact(r.at, r.outcome) for r in rows], referral.utc_letter_sent_on, today
+                [AttemptFact(r.at, r.outcome) for r in rows],
+                referral.utc_letter_sent_on,
+                today,
+                queued_utc_letter_on(s, referral_id),
             )
+            if not outcome.is_failed:  # reached: a queued unable-to-contact letter is no longer true
+                withdraw_superseded(s, actor, referral_id, Supersession.REACHED, claim.patient_id)
             referral.attempt_count = len(rows)
             referral.failed_attempt_count = sum(1 for r in rows if r.outcome.is_failed)
             referral.last_attempt_at = max(r.at for r in rows)
 
             letter_ids: tuple[int, ...] = ()
-            if outcome is ContactOutcome.CALLBACK_REQUESTED:
+            if referral.status is ReferralStatus.BOOKED:
+                # The patient rang about the appointment, or a reminder went unanswered: the call is
+                # history; the booking and the status stay. A callback asked for is the next action.
+                step = _booked_step()
+                referral.next_action_at = callback_at
+            elif outcome is ContactOutcome.CALLBACK_REQUESTED:
                 referral.status = ReferralStatus.CALLBACK
                 referral.next_action_at = callback_at
             elif not outcome.is_failed:
@@ -176,10 +221,14 @@ class ContactService:
                     actor,
                     referral_id,
                     LetterKind.UNABLE_TO_CONTACT,
-                    {"respond_by": step.respond_by.isoformat()},
+                    # respond_by is provisional: the reply window runs from the day the letter is
+                    # printed (services/letter_posting.py), which sets utc_letter_sent_on.
+                    {
+                        "respond_by": step.respond_by.isoformat(),
+                        "respond_within_days": self.policy.respond_within_days,
+                    },
                 )
                 letter_ids = (letter_id,)
-                referral.utc_letter_sent_on = today
                 referral.status = ReferralStatus.UTC_LETTER_SENT
                 referral.next_action_at = discharge_due_at(step.respond_by)
                 audit.record(
@@ -191,6 +240,9 @@ class ContactService:
                     claim.patient_id,
                     {"kind": LetterKind.UNABLE_TO_CONTACT.value, "respond_by": step.respond_by.isoformat()},
                 )
+            elif step.kind is NextStepKind.AWAIT_PRINT:
+                # The letter is still in the print queue: its reply window has not begun.
+                referral.status = ReferralStatus.UTC_LETTER_SENT
             elif step.kind in (NextStepKind.AWAIT_RESPONSE, NextStepKind.DISCHARGE):
                 # A further failed call while the letter's reply window runs changes nothing.
                 assert step.respond_by is not None
@@ -221,7 +273,7 @@ class ContactService:
                     "letter_ids": list(letter_ids),
                 },
             )
-            return AttemptResult(attempt.id, step, letter_ids, referral.status)
+            return AttemptResult(attempt.id, step, letter_ids, referral.status, marked)
 
     def discharge(
         self, actor: Actor, referral_id: int, reason: str, *, at: datetime | None = None
@@ -244,12 +296,20 @@ class ContactService:
             referral = _referral(s, referral_id)
             if not referral.is_open:
                 raise StaleState(f"This referral is already closed ({_status_words(referral.status)}).")
+            if referral.status is ReferralStatus.BOOKED:
+                raise StaleState(
+                    "This patient has an appointment booked: cancel it first (booking panel), "
+                    "then discharge."
+                )
             rows = _attempt_rows(s, referral_id)
             reached = next((r for r in reversed(rows) if not r.outcome.is_failed), None)
             declined = reached is not None and reached.outcome is ContactOutcome.DECLINED
             if not declined:
                 self.policy.ensure_can_discharge(
-                    referral.utc_letter_sent_on, today, [AttemptFact(r.at, r.outcome) for r in rows]
+                    referral.utc_letter_sent_on,
+                    today,
+                    [AttemptFact(r.at, r.outcome) for r in rows],
+                    queued_utc_letter_on(s, referral_id),
                 )
             path = "declined" if declined else "unable_to_contact"
             inputs = {"reason": reason, "discharge_path": path, "discharged_on": today.isoformat()}
@@ -314,6 +374,10 @@ def _facts(s: Session, referral_id: int) -> list[AttemptFact]:
         .order_by(ContactAttempt.at, ContactAttempt.id)
     )
     return [AttemptFact(at, outcome) for at, outcome in rows]
+
+
+def _booked_step() -> NextStep:
+    return NextStep(NextStepKind.BOOKED, BOOKED_STEP_MESSAGE, failed_attempts=0)
 
 
 def _status_words(status: ReferralStatus) -> str:

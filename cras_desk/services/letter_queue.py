@@ -3,42 +3,37 @@
 Everything the letter says is snapshotted now into Letter.inputs (see cras_desk/letters/compose.py
 for the layout): the patient's name and address, the GP practice, the referral, and per kind the
 options offered with their waits as recorded in the choice offer, the appointment, the
-respond-by date. The printed letter then says what was true when it was queued, whatever changes
-later, and a reprint reproduces it exactly. The wording itself is frozen at the first render
-(services/letters.py), so a wording fix still reaches letters waiting in the queue.
+respond-by date. The printed letter then says what was true when it was queued, with two
+exceptions made when it is printed (services/letter_posting.py): it goes to the address the
+patient (or GP practice) has then, and an unable-to-contact letter's reply date counts from the
+print day. Once printed, a reprint reproduces it exactly. The wording itself is frozen at the
+first render (services/letters.py), so a wording fix still reaches letters waiting in the queue.
 
 Queueing runs inside every booking, so it is plain Core on the session's connection: one joined
 SELECT reads the referral with its patient, GP practice, service and the bookings the letter is
-about (slot and site included), and one INSERT ... RETURNING stores the letter. No ORM objects are
-loaded or flushed; the change-feed row for the letter is recorded explicitly.
+about (slot and site included), and one INSERT ... RETURNING stores the letter (the statements
+are in services/letter_statements.py). No ORM objects are loaded or flushed; the change-feed row
+for the letter is recorded explicitly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Column, Connection, Insert, Label, Row, Select, Table, bindparam, insert, select
+from sqlalchemy import Connection, Insert, Row, Select, select
 from sqlalchemy.orm import Session
 
 from cras_desk.db import change_feed
-from cras_desk.db.models import (
-    Booking,
-    ChoiceOffer,
-    GpPractice,
-    Letter,
-    Patient,
-    Referral,
-    Service,
-    Site,
-    Slot,
-)
+from cras_desk.db.models import Letter
 from cras_desk.domain.clock import to_london, utcnow
 from cras_desk.domain.contact_policy import ContactPolicy
 from cras_desk.domain.enums import AdjustmentFlag, BookingStatus, LetterKind, LetterStatus
 from cras_desk.domain.errors import NotFound, ValidationError
+from cras_desk.domain.offer_snapshot import read_offer
+from cras_desk.services import letter_statements as sql
 from cras_desk.services.actor import Actor
 
 INPUTS_VERSION = 1
@@ -69,25 +64,27 @@ def insert_reading_letter(insert_booking: Insert) -> Select[Any]:
     in the same round trip, everything that booking's letter will say, as queue_booking_letter
     takes it. The booking's id is the row's b_id; no row means nothing was inserted."""
     new = insert_booking.returning(
-        _bookings.c.id,
-        _bookings.c.referral_id,
-        _bookings.c.slot_id,
-        _bookings.c.status,
-        _bookings.c.rebooked_from_id,
+        sql.bookings.c.id,
+        sql.bookings.c.referral_id,
+        sql.bookings.c.slot_id,
+        sql.bookings.c.status,
+        sql.bookings.c.rebooked_from_id,
+        sql.bookings.c.interpreter_language,
     ).cte("new_booking")
     return select(
-        *_ABOUT_COLUMNS,
+        *sql.ABOUT_COLUMNS,
         new.c.id.label("b_id"),
         new.c.status.label("b_status"),
         new.c.rebooked_from_id.label("b_rebooked_from_id"),
-        *_SLOT_SITE_COLUMNS,
+        new.c.interpreter_language.label("b_interpreter_language"),
+        *sql.SLOT_SITE_COLUMNS,
     ).select_from(
-        new.join(_referrals, _referrals.c.id == new.c.referral_id)
-        .join(_patients, _patients.c.id == _referrals.c.patient_id)
-        .join(_services, _services.c.id == _referrals.c.service_id)
-        .outerjoin(_gps, _gps.c.id == _patients.c.gp_practice_id)
-        .join(_slots, _slots.c.id == new.c.slot_id)
-        .join(_sites, _sites.c.id == _slots.c.site_id)
+        new.join(sql.referrals, sql.referrals.c.id == new.c.referral_id)
+        .join(sql.patients, sql.patients.c.id == sql.referrals.c.patient_id)
+        .join(sql.services, sql.services.c.id == sql.referrals.c.service_id)
+        .outerjoin(sql.gps, sql.gps.c.id == sql.patients.c.gp_practice_id)
+        .join(sql.slots, sql.slots.c.id == new.c.slot_id)
+        .join(sql.sites, sql.sites.c.id == sql.slots.c.site_id)
     )
 
 
@@ -116,7 +113,7 @@ def _store(
     letter_id: int = (
         session.connection()
         .execute(
-            _INSERT_LETTER,
+            sql.INSERT_LETTER,
             {
                 "referral_id": referral_id,
                 "kind": kind,
@@ -132,6 +129,14 @@ def _store(
     )
     change_feed.record(session, "letter", letter_id, "insert", actor.user_id)
     return letter_id
+
+
+def current_addressees(conn: Connection, referral_id: int) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The patient and their GP practice as the records stand now, shaped as in a snapshot."""
+    about = conn.execute(sql.ABOUT, {"referral_id": referral_id}).first()
+    if about is None:
+        raise NotFound(f"Referral {referral_id} does not exist.")
+    return _patient(about), _gp(about)
 
 
 def snapshot(
@@ -158,7 +163,7 @@ def complete_inputs(session: Session, letter: Letter) -> None:
         extra["booking_id"] = _latest_booking_id(conn, letter.referral_id, kind)
     if kind is LetterKind.UNABLE_TO_CONTACT and "respond_by" not in extra:
         sent = conn.execute(
-            select(_referrals.c.utc_letter_sent_on).where(_referrals.c.id == letter.referral_id)
+            select(sql.referrals.c.utc_letter_sent_on).where(sql.referrals.c.id == letter.referral_id)
         ).scalar()
         sent = sent or to_london(letter.created_at).date()
         extra["respond_by"] = ContactPolicy().respond_by(sent).isoformat()
@@ -177,14 +182,14 @@ def _snapshot(
     wanted = _named_bookings(kind, extra)
     if wanted:
         rows = conn.execute(
-            _ABOUT_WITH_BOOKINGS,
+            sql.ABOUT_WITH_BOOKINGS,
             {"referral_id": referral_id, "booking_1": wanted[0], "booking_2": wanted[-1]},
         ).all()
         by_id = {row.b_id: row for row in rows if row.b_id is not None}
         found: dict[int, Row[Any] | None] = {b: by_id.get(b) for b in wanted}
         about = rows[0] if rows else None
     else:
-        about = conn.execute(_ABOUT, {"referral_id": referral_id}).first()
+        about = conn.execute(sql.ABOUT, {"referral_id": referral_id}).first()
         found = {}
     if about is None:
         raise NotFound(f"Referral {referral_id} does not exist.")
@@ -234,7 +239,7 @@ def _named_bookings(kind: LetterKind, extra: Mapping[str, Any]) -> list[int]:
 
 
 def _latest_booking_id(conn: Connection, referral_id: int, kind: LetterKind) -> int | None:
-    b = _bookings.c
+    b = sql.bookings.c
     query = select(b.id).where(b.referral_id == referral_id)
     if kind is LetterKind.CANCELLED:
         query = query.where(b.status.in_([BookingStatus.CANCELLED_PATIENT, BookingStatus.CANCELLED_PROVIDER]))
@@ -318,7 +323,7 @@ def _gp(row: Row[Any]) -> dict[str, Any] | None:
 
 
 def _choice_offer(conn: Connection, referral_id: int, offer_id: int | None) -> dict[str, Any]:
-    o = _offers.c
+    o = sql.offers.c
     query = select(o.id, o.referral_id, o.offered_at, o.options)
     if offer_id is not None:
         query = query.where(o.id == int(offer_id))
@@ -328,19 +333,19 @@ def _choice_offer(conn: Connection, referral_id: int, offer_id: int | None) -> d
     if offer is None or offer.referral_id != referral_id:
         raise NotFound("The choice offer this letter should list was not found for this referral.")
     options = []
-    for opt in offer.options:
-        # As the advisor read it out: the snapshot the choice service recorded, never today's waits.
-        address = [part for part in (opt.get("address"), opt.get("postcode")) if part]
+    # As the advisor read it out: the snapshot the choice service recorded, never today's waits;
+    # read (and checked) as the choice service reads it, whichever version stored it.
+    for opt in read_offer(offer.options):
         options.append(
             {
-                "site_id": opt.get("site_id"),
-                "site_name": opt["site_name"],
-                "address": address,
-                "wait_weeks": opt.get("wait_weeks"),
-                "wait_as_of": opt.get("wait_as_of"),
-                "step_free": bool(opt.get("step_free")),
-                "hearing_loop": bool(opt.get("hearing_loop")),
-                "parking": bool(opt.get("parking")),
+                "site_id": opt.site_id,
+                "site_name": opt.site_name,
+                "address": [part for part in (opt.address, opt.postcode) if part],
+                "wait_weeks": opt.wait_weeks,
+                "wait_as_of": opt.wait_as_of.isoformat() if opt.wait_as_of else None,
+                "step_free": opt.step_free,
+                "hearing_loop": opt.hearing_loop,
+                "parking": opt.parking,
             }
         )
     return {
@@ -364,9 +369,9 @@ def _booking(
         if key in found:
             row = found[key]
         else:
-            row = conn.execute(_BOOKING_BY_ID, {"referral_id": referral_id, "booking_id": key}).first()
+            row = conn.execute(sql.BOOKING_BY_ID, {"referral_id": referral_id, "booking_id": key}).first()
     elif live:
-        row = conn.execute(_LIVE_BOOKING, {"referral_id": referral_id}).first()
+        row = conn.execute(sql.LIVE_BOOKING, {"referral_id": referral_id}).first()
     else:
         row = None
     if row is None:
@@ -389,6 +394,8 @@ def _appointment(row: Row[Any]) -> dict[str, Any]:
             if line
         ],
         "site_phone": row.st_phone,
+        # The interpreter booked for this appointment (None: none needed), as the booking recorded it.
+        "interpreter_language": row.b_interpreter_language,
         "step_free": row.st_step_free,
         "hearing_loop": row.st_hearing_loop,
         "parking": row.st_parking,
@@ -397,10 +404,14 @@ def _appointment(row: Row[Any]) -> dict[str, Any]:
 
 def _discharge(conn: Connection, about: Row[Any], extra: dict[str, Any]) -> dict[str, Any]:
     # The reply date the patient was given is on the unable-to-contact letter, if one was sent.
-    lt = _letters.c
+    lt = sql.letters.c
     utc_inputs = conn.execute(
         select(lt.inputs)
-        .where(lt.referral_id == about.r_id, lt.kind == LetterKind.UNABLE_TO_CONTACT)
+        .where(
+            lt.referral_id == about.r_id,
+            lt.kind == LetterKind.UNABLE_TO_CONTACT,
+            lt.status == LetterStatus.PRINTED,  # a withdrawn or unposted letter gave the patient no date
+        )
         .order_by(lt.id.desc())
         .limit(1)
     ).scalar()
@@ -413,116 +424,3 @@ def _discharge(conn: Connection, about: Row[Any], extra: dict[str, Any]) -> dict
         "utc_letter_sent_on": _iso(about.r_utc_letter_sent_on),
         "respond_by": (utc_inputs or {}).get("respond_by"),
     }
-
-
-# --- statements, built once --------------------------------------------------------------------
-
-_referrals: Table = Referral.__table__  # type: ignore[assignment]
-_patients: Table = Patient.__table__  # type: ignore[assignment]
-_gps: Table = GpPractice.__table__  # type: ignore[assignment]
-_services: Table = Service.__table__  # type: ignore[assignment]
-_bookings: Table = Booking.__table__  # type: ignore[assignment]
-_slots: Table = Slot.__table__  # type: ignore[assignment]
-_sites: Table = Site.__table__  # type: ignore[assignment]
-_offers: Table = ChoiceOffer.__table__  # type: ignore[assignment]
-_letters: Table = Letter.__table__  # type: ignore[assignment]
-
-
-def _labelled(prefix: str, table: Table, names: Sequence[str]) -> list[Label[Any]]:
-    # Several tables have an address, a name, a town: every column is read as <prefix>_<column>.
-    columns: list[Column[Any]] = [table.c[name] for name in names]
-    return [column.label(f"{prefix}_{column.name}") for column in columns]
-
-
-_ABOUT_COLUMNS = [
-    *_labelled(
-        "r", _referrals, ("id", "received_on", "priority", "failed_attempt_count", "utc_letter_sent_on")
-    ),
-    *_labelled("sv", _services, ("name", "code")),
-    *_labelled(
-        "p",
-        _patients,
-        (
-            "title",
-            "given_name",
-            "family_name",
-            "nhs_number",
-            "date_of_birth",
-            "address_line1",
-            "address_line2",
-            "town",
-            "county",
-            "postcode",
-            "adjustments",
-        ),
-    ),
-    *_labelled("g", _gps, ("id", "name", "address_line1", "town", "postcode", "ods_code")),
-]
-_SLOT_SITE_COLUMNS = [
-    *_labelled("s", _slots, ("starts_at", "duration_minutes", "clinician_type", "kind")),
-    *_labelled(
-        "st",
-        _sites,
-        (
-            "name",
-            "address_line1",
-            "address_line2",
-            "town",
-            "postcode",
-            "phone",
-            "step_free",
-            "hearing_loop",
-            "parking",
-        ),
-    ),
-]
-_APPOINTMENT_COLUMNS = [*_labelled("b", _bookings, ("id", "status", "rebooked_from_id")), *_SLOT_SITE_COLUMNS]
-
-_REFERRAL_ID = bindparam("referral_id", type_=_referrals.c.id.type)
-_ABOUT_FROM = (
-    _referrals.join(_patients, _patients.c.id == _referrals.c.patient_id)
-    .join(_services, _services.c.id == _referrals.c.service_id)
-    .outerjoin(_gps, _gps.c.id == _patients.c.gp_practice_id)
-)
-_ABOUT = select(*_ABOUT_COLUMNS).select_from(_ABOUT_FROM).where(_referrals.c.id == _REFERRAL_ID)
-
-# The referral and up to two named bookings of it (a rebooking names two; one named booking is
-# passed twice) in one row each; a booking that is not this referral's simply is not found.
-_ABOUT_WITH_BOOKINGS = (
-    select(*_ABOUT_COLUMNS, *_APPOINTMENT_COLUMNS)
-    .select_from(
-        _ABOUT_FROM.outerjoin(
-            _bookings,
-            (_bookings.c.referral_id == _referrals.c.id)
-            & _bookings.c.id.in_(
-                [
-                    bindparam("booking_1", type_=_bookings.c.id.type),
-                    bindparam("booking_2", type_=_bookings.c.id.type),
-                ]
-            ),
-        )
-        .outerjoin(_slots, _slots.c.id == _bookings.c.slot_id)
-        .outerjoin(_sites, _sites.c.id == _slots.c.site_id)
-    )
-    .where(_referrals.c.id == _REFERRAL_ID)
-)
-
-_BOOKING_FROM = _bookings.join(_slots, _slots.c.id == _bookings.c.slot_id).join(
-    _sites, _sites.c.id == _slots.c.site_id
-)
-_BOOKING_BY_ID = (
-    select(*_APPOINTMENT_COLUMNS)
-    .select_from(_BOOKING_FROM)
-    .where(
-        _bookings.c.id == bindparam("booking_id", type_=_bookings.c.id.type),
-        _bookings.c.referral_id == _REFERRAL_ID,
-    )
-)
-_LIVE_BOOKING = (
-    select(*_APPOINTMENT_COLUMNS)
-    .select_from(_BOOKING_FROM)
-    .where(_bookings.c.referral_id == _REFERRAL_ID, _bookings.c.status == BookingStatus.BOOKED)
-    .limit(1)
-)
-
-_INSERT_LETTER = insert(_letters).returning(_letters.c.id)

@@ -1,45 +1,62 @@
-"""The letter print queue: preview, print runs, reprints. Every letter rendered is recorded.
+"""The letter print queue: the queue by team, previews, print runs, verified reprints.
 
 A letter's PDF is a pure function of its record (inputs, created_at, document_id), so the file
-printed today can be reproduced byte for byte years later: the SHA-256 recorded at the first
-render is the proof, and a reprint that would differ is refused rather than posted.
+printed today can be reproduced byte for byte years later: the SHA-256 recorded when it was
+printed is the proof, and a reprint that would differ is refused rather than posted.
 
-The first render (a preview or the print run) freezes the wording into Letter.inputs and gives
-the letter its document id. While a letter is still queued a re-render that differs (the
-reportlab library was upgraded, say) simply records the new digest: nothing was posted yet. Once
-printed, the digest is fixed.
+While a letter is queued every render composes it as it would be posted now (services/
+letter_posting.py: the current address, an unable-to-contact letter's reply date from today) and
+records that render's digest; printing fixes it. A letter printed from the desk is checked
+against the preview the user looked at, so what reaches the printer is what they saw.
 """
 
 from __future__ import annotations
 
-import hashlib
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, aliased
 
 from cras_desk.db.engine import Database
-from cras_desk.db.models import Letter, Patient, Referral
+from cras_desk.db.models import Letter, Patient, Referral, User
 from cras_desk.domain.clock import to_london, utcnow
 from cras_desk.domain.enums import LetterKind, LetterStatus, Role
-from cras_desk.domain.errors import CrasError, NotFound, StaleState
-from cras_desk.letters.compose import LetterSpec, frozen_wording, reference
+from cras_desk.domain.errors import NotFound, PermissionDenied, StaleState, ValidationError
+from cras_desk.letters.compose import reference
 from cras_desk.services import audit
 from cras_desk.services.actor import Actor
-from cras_desk.services.letter_queue import complete_inputs
+from cras_desk.services.letter_posting import (
+    ReprintMismatch,
+    has_recorded_copy,
+    mark_posted,
+    render_pdf,
+    render_recorded,
+    spec_of,
+)
 
 if TYPE_CHECKING:
     from cras_desk.letters.render import CombinedPdf
+
+__all__ = [
+    "KIND_NAMES",
+    "LetterService",
+    "PrintRun",
+    "QueuedLetter",
+    "ReprintMismatch",
+    "render_pdf",
+    "spec_of",
+]
 
 _ROLES = (Role.ADVISOR, Role.TEAM_LEAD)
 # Letters per write transaction in a print run: small enough that other desks are never held up
 # for long by the write lock (about 10 ms a letter), large enough to keep commits cheap.
 PRINT_BATCH = 10
+# Printed letters listed for a reprint, newest first: a morning's runs, not the whole archive.
+PRINTED_SHOWN = 300
 
 Progress = Callable[[int, int], bool | None]
 
@@ -54,12 +71,10 @@ KIND_NAMES: dict[LetterKind, str] = {
 }
 
 
-class ReprintMismatch(CrasError):
-    """A reprint would not be the letter that was posted; nothing is printed."""
-
-
 @dataclass(frozen=True)
 class QueuedLetter:
+    """One row of the queue screen (a queued, withdrawn or printed letter)."""
+
     id: int
     referral_id: int
     kind: LetterKind
@@ -68,6 +83,10 @@ class QueuedLetter:
     nhs_number: str
     created_at: datetime
     large_print: bool
+    status: LetterStatus = LetterStatus.QUEUED
+    withdrawn_reason: str | None = None
+    printed_at: datetime | None = None
+    printed_by: str | None = None  # the printing user's full name
 
     @property
     def reference(self) -> str:
@@ -76,6 +95,16 @@ class QueuedLetter:
     @property
     def kind_name(self) -> str:
         return KIND_NAMES[self.kind]
+
+    @property
+    def state_text(self) -> str:
+        """ "Queued", "Withdrawn: Appointment rebooked on 04/12/2026 by Amy Advisor", "Printed ..."."""
+        if self.status is LetterStatus.WITHDRAWN:
+            return f"Withdrawn: {self.withdrawn_reason}" if self.withdrawn_reason else "Withdrawn"
+        if self.status is LetterStatus.PRINTED:
+            when = f" {to_london(self.printed_at):%d/%m/%Y %H:%M}" if self.printed_at else ""
+            return f"Printed{when}" + (f" by {self.printed_by}" if self.printed_by else "")
+        return self.status.value.capitalize()
 
 
 @dataclass
@@ -88,20 +117,7 @@ class PrintRun:
     pages: int = 0
     cancelled: bool = False
     letter_ids: list[int] = field(default_factory=list)
-
-
-def spec_of(letter: Letter) -> LetterSpec:
-    assert letter.document_id is not None
-    return LetterSpec(
-        letter_id=letter.id,
-        referral_id=letter.referral_id,
-        kind=letter.kind,
-        recipient=letter.recipient,
-        large_print=letter.large_print,
-        inputs=letter.inputs,
-        created_at=letter.created_at,
-        document_id=letter.document_id,
-    )
+    held: list[tuple[int, str]] = field(default_factory=list)  # (letter id, why it stays queued)
 
 
 def letter_file_name(letter: Letter | QueuedLetter) -> str:
@@ -115,9 +131,19 @@ class LetterService:
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def queue(self, actor: Actor, limit: int | None = None) -> list[QueuedLetter]:
-        """Letters waiting to be printed, oldest first."""
+    def queue(
+        self,
+        actor: Actor,
+        limit: int | None = None,
+        *,
+        status: LetterStatus = LetterStatus.QUEUED,
+        all_teams: bool = False,
+    ) -> list[QueuedLetter]:
+        """Letters of the actor's team (all teams: leads and admins only) in one state: queued or
+        withdrawn oldest first, printed newest first (the latest PRINTED_SHOWN unless limit says)."""
         actor.require(*_ROLES, action="see the letter queue")
+        status = LetterStatus(status)
+        printer = aliased(User)
         query = (
             select(
                 Letter.id,
@@ -129,111 +155,178 @@ class LetterService:
                 Patient.nhs_number,
                 Letter.created_at,
                 Letter.large_print,
+                Letter.status,
+                Letter.withdrawn_reason,
+                Letter.printed_at,
+                printer.full_name,
             )
             .join(Referral, Referral.id == Letter.referral_id)
             .join(Patient, Patient.id == Referral.patient_id)
-            .where(Letter.status == LetterStatus.QUEUED)
-            .order_by(Letter.created_at, Letter.id)
+            .outerjoin(printer, printer.id == Letter.printed_by)
+            .where(Letter.status == status)
         )
-        if limit is not None:
-            query = query.limit(limit)
+        query = _team_scope(query, actor, all_teams)
+        if status is LetterStatus.PRINTED:
+            query = query.order_by(Letter.printed_at.desc(), Letter.id.desc()).limit(limit or PRINTED_SHOWN)
+        else:
+            query = query.order_by(Letter.created_at, Letter.id)
+            if limit is not None:
+                query = query.limit(limit)
         with self.db.write() as s:
-            rows = [
-                QueuedLetter(lid, rid, kind, recipient, f"{given} {family}", nhs, created, large)
-                for lid, rid, kind, recipient, given, family, nhs, created, large in s.execute(query)
-            ]
+            rows = [QueuedLetter(r[0], r[1], r[2], r[3], f"{r[4]} {r[5]}", *r[6:]) for r in s.execute(query)]
             # Listing names and NHS numbers is a view of patient data: one audit row for the list.
-            audit.record(s, actor, "view_letter_queue", "letter", None, None, {"count": len(rows)})
+            audit.record(
+                s,
+                actor,
+                "view_letter_queue",
+                "letter",
+                None,
+                None,
+                {"count": len(rows), "status": status.value, "all_teams": all_teams},
+            )
         return rows
 
-    def queued_count(self, actor: Actor) -> int:
+    def queued_count(self, actor: Actor, *, all_teams: bool = False) -> int:
         actor.require(*_ROLES, action="see the letter queue")
+        query = _team_scope(
+            select(func.count())
+            .select_from(Letter)
+            .join(Referral, Referral.id == Letter.referral_id)
+            .where(Letter.status == LetterStatus.QUEUED),
+            actor,
+            all_teams,
+        )
         with self.db.read() as s:
-            return s.scalar(select(func.count()).where(Letter.status == LetterStatus.QUEUED)) or 0
+            return s.scalar(query) or 0
 
     # --- rendering -------------------------------------------------------------------------------
 
     def render(self, actor: Actor, letter_id: int) -> bytes:
-        """The letter's PDF, for a preview; the first render records its digest and document id."""
+        """The letter's PDF for a preview: a queued letter as it would be posted now (its digest
+        recorded), a printed one exactly as recorded."""
         actor.require(*_ROLES, action="view letters")
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
             letter, patient_id = self._letter(s, letter_id)
-            pdf, digest = _render_recorded(s, letter)
+            pdf, digest = render_recorded(s, letter, to_london(utcnow()).date())
             audit.record(
                 s,
                 actor,
                 "view_letter",
                 "letter",
-                letter.id,
+                letter_id,
                 patient_id,
                 {"kind": letter.kind.value, "sha256": digest},
             )
         return pdf
 
-    def reprint(self, actor: Actor, letter_id: int) -> bytes:
-        """The exact PDF recorded for this letter; ReprintMismatch if it cannot be reproduced."""
+    def reprint(self, actor: Actor, letter_id: int, *, referral_id: int | None = None) -> bytes:
+        """The exact PDF recorded for this printed letter; ReprintMismatch if its bytes would differ
+        from the recorded SHA-256 (nothing is handed out then). referral_id, when the caller has a
+        whole reference (CRAS/<referral>/<letter>), must match: a mistyped number finds nothing."""
         actor.require(*_ROLES, action="reprint letters")
+        try:
+            return self._reprint(actor, letter_id, referral_id)
+        except ReprintMismatch as exc:
+            # A refusal is worth an administrator's attention (software changed, or the record was
+            # tampered with): recorded in its own transaction, since the reprint's rolled back.
+            with self.db.write() as s:
+                patient_id = s.scalar(
+                    select(Referral.patient_id)
+                    .join(Letter, Letter.referral_id == Referral.id)
+                    .where(Letter.id == letter_id)
+                )
+                detail = {"recorded": exc.recorded, "produced": exc.produced}
+                audit.record(s, actor, "reprint_refused", "letter", letter_id, patient_id, detail)
+            raise
+
+    def _reprint(self, actor: Actor, letter_id: int, referral_id: int | None) -> bytes:
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
             letter, patient_id = self._letter(s, letter_id)
-            if letter.sha256 is None or letter.document_id is None:
+            if referral_id is not None and letter.referral_id != referral_id:
+                raise NotFound(f"There is no letter {reference(referral_id, letter_id)}.")
+            name = reference(letter.referral_id, letter.id)
+            if letter.status is LetterStatus.QUEUED:
+                raise StaleState(f"Letter {name} has not been printed yet: print it from the letter queue.")
+            if letter.status is not LetterStatus.PRINTED:
+                why = f" ({letter.withdrawn_reason})" if letter.withdrawn_reason else ""
+                raise StaleState(f"Letter {name} was {letter.status.value}{why} and is never to be posted.")
+            if not has_recorded_copy(letter):
                 raise StaleState(
-                    f"Letter {reference(letter.referral_id, letter.id)} has never been printed, so there is "
-                    "nothing to reprint. Print it from the letter queue."
+                    f"Letter {name} was printed without a recorded copy (demo or imported data), so it "
+                    "cannot be reprinted exactly. Nothing was printed."
                 )
-            pdf = render_pdf(spec_of(letter))
-            digest = hashlib.sha256(pdf).hexdigest()
-            if digest != letter.sha256:
-                raise ReprintMismatch(
-                    f"Letter {reference(letter.referral_id, letter.id)} cannot be reproduced exactly "
-                    "(the letter software has changed since it was printed). Nothing was printed; "
-                    "please tell your system administrator."
-                )
+            pdf, digest = render_recorded(s, letter, to_london(utcnow()).date())
             audit.record(s, actor, "reprint_letter", "letter", letter.id, patient_id, {"sha256": digest})
         return pdf
 
     # --- printing --------------------------------------------------------------------------------
 
-    def mark_printed(self, actor: Actor, letter_ids: Sequence[int]) -> int:
-        """Record that letters went to a printer from the desk (the print dialog). Returns how many."""
+    def print_letter(self, actor: Actor, letter_id: int, previewed_sha256: str | None) -> bytes:
+        """Record one queued letter as printed and return the bytes to send to the printer.
+
+        previewed_sha256 is the digest of the preview the user printed from: if the letter would
+        now come out differently (the address was changed meanwhile, the day turned), StaleState,
+        and nothing is recorded, so the user looks again before anything is posted.
+        """
         actor.require(*_ROLES, action="print letters")
         now = utcnow()
-        marked = 0
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
-            for letter_id in letter_ids:
-                letter, patient_id = self._letter(s, letter_id)
-                if letter.status is not LetterStatus.QUEUED:
-                    continue
-                _pdf, digest = _render_recorded(s, letter)  # the digest must be that of what was printed
-                letter.status = LetterStatus.PRINTED
-                letter.printed_at = now
-                letter.printed_by = actor.user_id
-                audit.record(s, actor, "print_letter", "letter", letter.id, patient_id, {"sha256": digest})
+            letter, patient_id = self._letter(s, letter_id)
+            name = reference(letter.referral_id, letter.id)
+            if letter.status is not LetterStatus.QUEUED:
+                raise StaleState(f"Letter {name} is no longer in the queue (it is {letter.status.value}).")
+            pdf, digest = render_recorded(s, letter, to_london(now).date())
+            if previewed_sha256 is not None and digest != previewed_sha256:
+                raise StaleState(
+                    f"Letter {name} has changed since its preview (the patient's details or the date "
+                    "have changed). Nothing was printed: check the new preview and print again."
+                )
+            detail = mark_posted(s, letter, actor.user_id, now)
+            audit.record(s, actor, "print_letter", "letter", letter.id, patient_id, detail)
+        return pdf
+
+    def mark_printed(self, actor: Actor, letter_ids: Sequence[int]) -> int:
+        """Record queued letters as printed, each checked against its last preview. Returns how many."""
+        marked = 0
+        for letter_id in letter_ids:
+            with self.db.read() as s:
+                row = s.execute(select(Letter.status, Letter.sha256).where(Letter.id == letter_id)).first()
+            if row is None:
+                raise NotFound(f"Letter {letter_id} does not exist.")
+            if row.status is LetterStatus.QUEUED:
+                self.print_letter(actor, letter_id, row.sha256)
                 marked += 1
         return marked
 
-    def print_queue(self, actor: Actor, out_dir: Path, progress: Progress | None = None) -> PrintRun:
-        """Render the queue into one combined PDF for the printer plus one PDF per letter.
+    def print_queue(
+        self, actor: Actor, out_dir: Path, progress: Progress | None = None, *, all_teams: bool = False
+    ) -> PrintRun:
+        """Render the queue (the actor's team, or all teams) into one combined PDF for the printer
+        plus one PDF per letter.
 
         Letters are marked printed as they are written, a few per transaction. progress(done,
         total) is called before the first letter and after each one; returning False cancels:
         the letters done so far stay printed (their files and the combined PDF are complete),
-        the rest stay queued. Letters another desk prints meanwhile are skipped.
+        the rest stay queued. Letters another desk prints or withdraws meanwhile are skipped; a
+        letter that cannot be posted (no address on record) stays queued, listed in run.held.
         """
         from cras_desk.letters.render import CombinedPdf
 
         actor.require(*_ROLES, action="print letters")
         out_dir.mkdir(parents=True, exist_ok=True)
+        query = _team_scope(
+            select(Letter.id)
+            .join(Referral, Referral.id == Letter.referral_id)
+            .where(Letter.status == LetterStatus.QUEUED)
+            .order_by(Letter.created_at, Letter.id),
+            actor,
+            all_teams,
+        )
         with self.db.read() as s:
-            ids = list(
-                s.scalars(
-                    select(Letter.id)
-                    .where(Letter.status == LetterStatus.QUEUED)
-                    .order_by(Letter.created_at, Letter.id)
-                )
-            )
+            ids = list(s.scalars(query))
         total = len(ids)
         if progress is not None and progress(0, total) is False:
             return PrintRun(None, cancelled=True)
@@ -274,7 +367,9 @@ class LetterService:
         """Print one batch in one transaction; returns True if progress asked to stop."""
         written: list[Path] = []
         done: list[int] = []
+        held: list[tuple[int, str]] = []
         now = utcnow()
+        today = to_london(now).date()
         stop = False
         try:
             with self.db.write() as s:
@@ -287,22 +382,18 @@ class LetterService:
                     .with_for_update(of=Letter)
                 ).all()
                 for letter, patient_id in rows:
-                    pdf, digest = _render_recorded(s, letter)
+                    try:
+                        pdf, _digest = render_recorded(s, letter, today)
+                    except ValidationError as exc:
+                        held.append((letter.id, str(exc)))
+                        continue
                     path = out_dir / letter_file_name(letter)
                     path.write_bytes(pdf)
                     written.append(path)
                     combined.add(spec_of(letter))
-                    letter.status = LetterStatus.PRINTED
-                    letter.printed_at = now
-                    letter.printed_by = actor.user_id
+                    detail = mark_posted(s, letter, actor.user_id, now)
                     audit.record(
-                        s,
-                        actor,
-                        "print_letter",
-                        "letter",
-                        letter.id,
-                        patient_id,
-                        {"sha256": digest, "run": True},
+                        s, actor, "print_letter", "letter", letter.id, patient_id, {**detail, "run": True}
                     )
                     done.append(letter.id)
                     if progress is not None and progress(run.count + len(done), total) is False:
@@ -317,6 +408,7 @@ class LetterService:
             raise
         run.files.extend(written)
         run.letter_ids.extend(done)
+        run.held.extend(held)
         run.count += len(done)
         return stop
 
@@ -335,28 +427,15 @@ class LetterService:
         return row[0], row[1]
 
 
-def render_pdf(spec: LetterSpec) -> bytes:
-    from cras_desk.letters.render import render_pdf as _render  # reportlab loads on first use
-
-    return _render(spec)
-
-
-def _render_recorded(s: Session, letter: Letter) -> tuple[bytes, str]:
-    """Render a letter from its record, recording wording, document id and digest on first render."""
-    if letter.sha256 is None:
-        complete_inputs(s, letter)
-    if "wording" not in letter.inputs or "common" not in letter.inputs:
-        letter.inputs = {**letter.inputs, **frozen_wording(letter.kind)}
-    if letter.document_id is None:
-        letter.document_id = uuid.uuid4().hex
-    pdf = render_pdf(spec_of(letter))
-    digest = hashlib.sha256(pdf).hexdigest()
-    if letter.sha256 != digest:
-        if letter.sha256 is not None and letter.status is LetterStatus.PRINTED:
-            raise ReprintMismatch(
-                f"Letter {reference(letter.referral_id, letter.id)} no longer renders as it was printed. "
-                "Please tell your system administrator."
-            )
-        letter.sha256 = digest
-        letter.rendered_at = utcnow()
-    return pdf, digest
+def _team_scope(query: Select[Any], actor: Actor, all_teams: bool) -> Select[Any]:
+    """The actor's team's letters (a referral's team); all teams only for leads and admins. An
+    admin belongs to no team, so sees every team's."""
+    if all_teams:
+        if not actor.is_lead:
+            raise PermissionDenied("Only a team lead or an admin may see every team's letters.")
+        return query
+    if actor.team_id is None:
+        if not actor.is_lead:
+            raise PermissionDenied("You are not in a team, so there is no team letter queue to show.")
+        return query
+    return query.where(Referral.team_id == actor.team_id)

@@ -23,6 +23,7 @@ from cras_desk.db.models import (
     Patient,
     PatientPhone,
     Referral,
+    ReferralNote,
     Service,
     Site,
     Slot,
@@ -36,6 +37,7 @@ from cras_desk.domain.enums import (
     ContactOutcome,
     LetterKind,
     LetterStatus,
+    PhoneStatus,
     Priority,
     ReferralStatus,
     ServiceCode,
@@ -44,6 +46,7 @@ from cras_desk.domain.errors import NotFound
 from cras_desk.domain.rtt import RttClock
 from cras_desk.services import audit
 from cras_desk.services.actor import Actor
+from cras_desk.services.contact_details import phone_order
 
 
 @dataclass(frozen=True)
@@ -51,12 +54,14 @@ class PhoneNumber:
     kind: str  # mobile / home / work
     number: str
     preferred: bool
+    status: PhoneStatus = PhoneStatus.ACTIVE  # a wrong or unused number is listed last, marked
+    phone_id: int | None = None
 
 
 @dataclass(frozen=True)
 class HistoryItem:
     at: datetime  # aware UTC
-    kind: str  # attempt / choice / booking / letter / assignment / referral
+    kind: str  # attempt / choice / booking / letter / assignment / referral / note
     summary: str
     by: str | None  # the user's full name; None for events from outside (the referral itself)
 
@@ -84,7 +89,7 @@ class PatientRecord:
     address_lines: list[str]  # without the postcode
     postcode: str
     email: str | None
-    phones: list[PhoneNumber]  # preferred first
+    phones: list[PhoneNumber]  # numbers in use first, the preferred one first of all
     preferred_contact_times: str | None
     language: str
     interpreter_needed: bool
@@ -147,7 +152,7 @@ _BOOKING_END_TEXT = {
 }
 _DECISION_TEXT = {"time_to_think": "patient wants time to think", "declined": "patient declined choice"}
 # Same moment, several events (e.g. a booking and its letter): show the cause above its effect.
-_KIND_RANK = {"referral": 0, "assignment": 1, "attempt": 2, "choice": 3, "booking": 4, "letter": 5}
+_KIND_RANK = {"referral": 0, "assignment": 1, "attempt": 2, "choice": 3, "booking": 4, "letter": 5, "note": 6}
 
 
 class PatientRecordService:
@@ -173,11 +178,11 @@ class PatientRecordService:
                 raise NotFound(f"Referral {referral_id} does not exist.")
             ref, patient, service, gp, assigned_name, claimer_name = found
             phones = [
-                PhoneNumber(ph.kind, ph.number, ph.is_preferred)
+                PhoneNumber(ph.kind, ph.number, ph.is_preferred, ph.status, ph.id)
                 for ph in s.scalars(
                     select(PatientPhone)
                     .where(PatientPhone.patient_id == patient.id)
-                    .order_by(PatientPhone.is_preferred.desc(), PatientPhone.id)
+                    .order_by(*phone_order(PatientPhone))
                 )
             ]
             record = PatientRecord(
@@ -320,6 +325,13 @@ def _history(s: Session, ref: Referral) -> list[HistoryItem]:
         text = f"Reassigned from {from_name or 'nobody'} to {to_name or 'nobody (team pool)'}"
         add(move.at, "assignment", move.id, text + (f": {move.reason}" if move.reason else ""), by)
 
+    for note, by in s.execute(
+        select(ReferralNote, User.full_name)
+        .join(User, User.id == ReferralNote.user_id)
+        .where(ReferralNote.referral_id == ref.id)
+    ):
+        add(note.at, "note", note.id, f"Note: {note.text}", by)
+
     items.sort(key=lambda item: item[:3], reverse=True)
     return [item[3] for item in items]
 
@@ -362,6 +374,7 @@ def _letter_text(letter: Letter) -> str:
         LetterStatus.QUEUED: "queued",
         LetterStatus.PRINTED: f"printed {_when(letter.printed_at)}" if letter.printed_at else "printed",
         LetterStatus.CANCELLED: "cancelled",
+        LetterStatus.WITHDRAWN: f"withdrawn: {letter.withdrawn_reason or 'superseded'}",
     }[letter.status]
     large = ", large print" if letter.large_print else ""
     return f"{kind} letter to {to}{large}: {state}"

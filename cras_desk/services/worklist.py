@@ -188,6 +188,8 @@ def _patient_match(kind: SearchKind, given: bool, whole: bool, p: Any) -> Column
         return and_(p.c.nhs_number >= bindparam("nhs_lo"), p.c.nhs_number <= bindparam("nhs_hi"))
     if kind is SearchKind.POSTCODE:
         return _prefix_range(p.c.postcode_key, "pc")
+    if kind is SearchKind.DATE_OF_BIRTH:
+        return p.c.date_of_birth == bindparam("dob")  # ix_patients_date_of_birth: a dozen a day
     assert kind is SearchKind.NAME
     family = _prefix_range(p.c.family_key, "fam")
     if given:
@@ -692,6 +694,9 @@ def _search_params(term: SearchTerm) -> dict[str, Any]:
         return {"phone_lo": value, "phone_hi": value + _KEY_END}
     if kind is SearchKind.POSTCODE:
         return {"pc_lo": value, "pc_hi": value + _KEY_END}
+    if kind is SearchKind.DATE_OF_BIRTH:
+        # A date still being typed, or one nobody is born on, matches nothing (NULL equals nothing).
+        return {"dob": date.fromisoformat(value) if value and term.note is None else None}
     params = {"fam_lo": value, "fam_hi": value + _KEY_END}
     if term.given is not None:
         params |= {"giv_lo": term.given, "giv_hi": term.given + _KEY_END}

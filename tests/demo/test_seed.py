@@ -38,11 +38,13 @@ from cras_desk.db.models import (
 )
 from cras_desk.demo import DEMO_PASSWORD, is_empty, seed_database
 from cras_desk.demo.bulk import _processor
+from cras_desk.demo.organisation import LONGER_APPOINTMENT_MINUTES
 from cras_desk.domain import nhs_number, postcode, rtt
 from cras_desk.domain.clock import LONDON
 from cras_desk.domain.enums import (
     BookingStatus,
     ClinicianType,
+    LetterKind,
     LetterStatus,
     Priority,
     ReferralStatus,
@@ -53,6 +55,7 @@ from cras_desk.domain.enums import (
     TimeOfDay,
 )
 from cras_desk.domain.errors import AuthenticationFailed, ValidationError
+from cras_desk.domain.offer_snapshot import SCHEMA_KEY, SCHEMA_VERSION, read_offer
 from cras_desk.domain.search_terms import name_key, phone_key
 from cras_desk.domain.working_days import is_working_day
 from cras_desk.services.auth import AuthService
@@ -172,7 +175,11 @@ def test_slots_are_on_working_days_with_london_day_parts(demo: Database) -> None
         if kind is SlotKind.GROUP:
             assert code is ServiceCode.PAIN and 8 <= capacity <= 12
         else:
-            assert capacity == 1 and minutes in (30, 45)
+            longer = LONGER_APPOINTMENT_MINUTES.get(code)
+            if longer and (local.hour, local.minute) == (12, 0):  # the clinic's longer appointment
+                assert capacity == 1 and minutes == longer
+            else:
+                assert capacity == 1 and minutes in (30, 45)
         last = max(last, local.date())
     assert TODAY + timedelta(weeks=15) < last <= TODAY + timedelta(weeks=16)
     parts = Counter(part for _, part, *_ in slots)
@@ -276,7 +283,8 @@ def test_referral_columns_agree_with_their_facts(demo: Database) -> None:
         if r.status in (ReferralStatus.CALLBACK, ReferralStatus.CHOICE_PENDING):
             assert r.next_action_at is not None and r.next_action_at >= NOW
         if r.status is ReferralStatus.UTC_LETTER_SENT:
-            assert r.utc_letter_sent_on is not None and r.next_action_at is not None
+            # utc_letter_sent_on is the day the letter was printed: empty while it is queued.
+            assert r.next_action_at is not None
         if r.status is ReferralStatus.AWAITING_CONTACT:
             assert r.failed_attempt_count == 0
         if r.status is ReferralStatus.CONTACTING:
@@ -365,9 +373,18 @@ def test_choice_offers_snapshot_the_options(demo: Database) -> None:
         assert o.options and o.offered_at < NOW
         sites = [opt["site_id"] for opt in o.options]
         assert {(site, service_of[o.referral_id]) for site in sites} <= offered
-        for opt in o.options:
-            assert {"site_id", "site_name", "wait_weeks", "distance_miles", "step_free"} <= set(opt)
-            assert 2 <= opt["wait_weeks"] <= 20
+        # The one stored shape the choice service reads (it once crashed on the seed's own shape).
+        shown = read_offer(o.options)
+        assert all(opt[SCHEMA_KEY] == SCHEMA_VERSION for opt in o.options)
+        for opt in shown:
+            assert 2 <= opt.wait_weeks <= 20
+            assert opt.provider_name and opt.address and opt.postcode and opt.opening_hours
+            assert opt.wait_as_of is not None and opt.wait_as_of <= o.offered_at.date()
+            assert opt.next_free_slot is None or opt.next_free_slot > o.offered_at
+            assert opt.distance_km is not None and opt.meets_adjustments is not None
+        # Listed as the choice screen lists them: shortest wait, then nearest.
+        listed = [(x.wait_weeks, x.distance_km) for x in shown]
+        assert listed == sorted(listed)
         if o.decision == "chosen":
             assert o.chosen_site_id in sites
         else:
@@ -384,7 +401,9 @@ def test_letters_and_assignments_are_plausible(demo: Database) -> None:
     # The print queue holds what came after the last print run: the last working day's letters.
     last_working_day = datetime(2026, 4, 1, 23, 0, tzinfo=UTC)  # Thursday 2 April, London midnight
     for letter in letters:
-        assert (letter.status is LetterStatus.QUEUED) == (letter.created_at >= last_working_day)
+        unprinted = letter.status in (LetterStatus.QUEUED, LetterStatus.WITHDRAWN)
+        assert unprinted == (letter.created_at >= last_working_day)
+        assert (letter.status is LetterStatus.WITHDRAWN) == (letter.withdrawn_reason is not None)
         assert letter.inputs == {"referral_id": letter.referral_id}
         assert letter.recipient in ("patient", "gp")
         assert (letter.status is LetterStatus.PRINTED) == (letter.printed_at is not None)
@@ -392,6 +411,29 @@ def test_letters_and_assignments_are_plausible(demo: Database) -> None:
             assert letter.created_at < letter.printed_at < NOW
     assert assignments and all(a.at < NOW for a in assignments)
     assert any(a.from_user_id is not None and a.to_user_id is not None for a in assignments)
+
+
+def test_unable_to_contact_reply_windows_run_from_the_print_day(demo: Database) -> None:
+    """As the services record it: utc_letter_sent_on is the London day the letter was printed,
+    and a referral whose letter is still queued has none (its reply window has not begun)."""
+    with demo.read() as s:
+        referrals = {r.id: r for r in s.scalars(select(Referral))}
+        utc = list(s.scalars(select(Letter).where(Letter.kind == LetterKind.UNABLE_TO_CONTACT)))
+    assert any(letter.status is LetterStatus.PRINTED for letter in utc)
+    latest: dict[int, Letter] = {}
+    for letter in sorted(utc, key=lambda x: x.created_at):
+        latest[letter.referral_id] = letter
+    for rid, letter in latest.items():
+        sent_on = referrals[rid].utc_letter_sent_on
+        if letter.status is LetterStatus.PRINTED:
+            assert letter.printed_at is not None
+            assert sent_on == letter.printed_at.astimezone(LONDON).date()
+        elif letter.status is LetterStatus.QUEUED:
+            assert sent_on is None
+            assert referrals[rid].status is ReferralStatus.UTC_LETTER_SENT
+    for r in referrals.values():
+        if r.status is ReferralStatus.UTC_LETTER_SENT and r.utc_letter_sent_on is None:
+            assert latest[r.id].status is LetterStatus.QUEUED
 
 
 # --- users ---------------------------------------------------------------------------------------
@@ -520,3 +562,68 @@ def test_a_failed_seed_leaves_nothing_behind(db: Database) -> None:
     seed_database(db, referrals=50, seed=1, today=TODAY)
     with db.read() as s:
         assert _count(s, Referral) == 50
+
+
+def test_demo_needs_fill_the_appointment_fields(demo: Database) -> None:
+    """Some patients state when they can come, interpreters are on their bookings, and the services
+    that offer a longer appointment have slots that long."""
+    from cras_desk.domain.appointment_needs import Availability
+
+    with demo.read() as s:
+        patients = s.execute(
+            select(
+                Patient.id,
+                Patient.language,
+                Patient.interpreter_needed,
+                Patient.unavailable_weekdays,
+                Patient.available_day_parts,
+                Patient.availability_note,
+                Patient.preferred_contact_times,
+            )
+        ).all()
+        booked = s.execute(
+            select(Booking.interpreter_language, Patient.language, Patient.interpreter_needed)
+            .join(Referral, Referral.id == Booking.referral_id)
+            .join(Patient, Patient.id == Referral.patient_id)
+        ).all()
+        longer = dict(s.execute(select(Service.code, Service.longer_appointment_minutes)).all())
+        long_slots = s.scalar(
+            select(func.count())
+            .select_from(Slot)
+            .where(Slot.kind == SlotKind.ONE_TO_ONE, Slot.duration_minutes >= 60)
+        )
+    stated = 0
+    for _id, _language, _needed, weekdays, parts, note, contact_times in patients:
+        availability = Availability.from_columns(weekdays, parts, note)
+        # Stored as the editor would store it: nothing the service's checks would refuse or change.
+        again = Availability.of(availability.unavailable_weekdays, availability.day_parts, availability.note)
+        assert again == availability
+        assert (weekdays, parts) == (availability.weekdays_column, availability.day_parts_column)
+        if contact_times == "Not on Wednesdays (dialysis)":
+            assert 2 in availability.unavailable_weekdays
+        stated += availability.restricts
+    assert 0 < stated < len(patients) * 0.2
+    assert booked and all(b == (lang if needed else None) for b, lang, needed in booked)
+    assert any(b for b, _lang, _needed in booked), "no booking with an interpreter"
+    assert longer == {code: LONGER_APPOINTMENT_MINUTES.get(code) for code in ServiceCode}
+    assert long_slots > 0
+
+
+def test_a_few_phones_are_marked_wrong_never_preferred_and_never_dialled(demo: Database) -> None:
+    from cras_desk.db.models import ContactAttempt, PatientPhone
+    from cras_desk.domain.enums import PhoneStatus
+
+    with demo.read() as s:
+        ph = PatientPhone
+        phones = s.execute(select(ph.patient_id, ph.number, ph.status, ph.is_preferred)).all()
+        wrong = {(pid, number) for pid, number, status, _ in phones if status is PhoneStatus.WRONG_NUMBER}
+        dialled = set(
+            s.execute(
+                select(Referral.patient_id, ContactAttempt.number_used).join(
+                    Referral, Referral.id == ContactAttempt.referral_id
+                )
+            ).all()
+        )
+    assert 0 < len(wrong) < 0.05 * len(phones)
+    assert not any(preferred for _, _, status, preferred in phones if status is not PhoneStatus.ACTIVE)
+    assert wrong.isdisjoint(dialled)

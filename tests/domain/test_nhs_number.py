@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+import re
 from itertools import islice
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 
 from cras_desk.domain import nhs_number
 from cras_desk.domain.errors import InvalidNhsNumber, ValidationError
+from cras_desk.domain.search_terms import SearchKind, classify
 
 # Published examples: the design notes' 943 476 5919 and python-stdnum's 943 476 5870.
 VALID = ["9434765919", "9434765870"]
@@ -118,3 +120,76 @@ def test_iter_test_numbers_are_distinct_valid_and_reproducible() -> None:
 
 def test_is_test_number_rejects_real_range() -> None:
     assert not nhs_number.is_test_number("9434765919")
+
+
+# --- numbers that pass modulus 11 but are never issued -----------------------------------------------
+
+SAME_DIGIT = [str(d) * 10 for d in range(10)]
+
+
+@pytest.mark.parametrize("number", SAME_DIGIT)
+def test_all_same_digit_numbers_pass_modulus_11_yet_are_refused(number: str) -> None:
+    assert nhs_number.check_digit(number[:9]) == int(number[9])  # why the check digit alone lets them in
+    assert nhs_number.is_never_issued(number)
+    assert not nhs_number.is_valid(number)
+    assert not nhs_number.is_test_number(number)
+    shown = nhs_number.format_334(number)
+    with pytest.raises(InvalidNhsNumber) as caught:
+        nhs_number.normalise(shown)
+    assert str(caught.value) == (
+        f"NHS number {shown} is not a real NHS number: numbers with all ten digits the same are "
+        "never issued. Please read it back to the patient."
+    )
+
+
+@given(st.integers(0, 9), st.lists(st.sampled_from(["", " ", "-"]), min_size=11, max_size=11))
+def test_same_digit_numbers_are_refused_however_they_are_typed(digit: int, gaps: list[str]) -> None:
+    typed = "".join(gap + str(digit) for gap in gaps[:10]) + gaps[10]
+    assert nhs_number.fault(typed) is not None and "never issued" in nhs_number.fault(typed)
+    with pytest.raises(InvalidNhsNumber, match="never issued"):
+        nhs_number.normalise(typed)
+
+
+@given(st.from_regex(r"[0-9]{10}", fullmatch=True))
+def test_fault_is_valid_and_normalise_agree(digits: str) -> None:
+    problem = nhs_number.fault(digits)
+    assert nhs_number.is_valid(digits) is (problem is None)
+    if problem is None:
+        assert nhs_number.normalise(digits) == digits
+        assert len(set(digits)) > 1
+    else:
+        with pytest.raises(InvalidNhsNumber, match=re.escape(problem)):
+            nhs_number.normalise(digits)
+
+
+@pytest.mark.parametrize("digit", range(1, 10))
+def test_search_notes_a_same_digit_number_instead_of_treating_it_as_exact(digit: int) -> None:
+    # 0000000000 starts with 0, so the search box reads it as a phone number, as any UK number.
+    number = str(digit) * 10
+    term = classify(nhs_number.format_334(number))
+    assert term is not None and term.kind is SearchKind.NHS_NUMBER
+    assert term.note == nhs_number.fault(number)
+    assert term.note is not None and "never issued" in term.note
+
+
+class _Scripted(random.Random):
+    """A Random whose randrange answers from a script: to steer a generator onto one stem."""
+
+    def __init__(self, answers: list[int]) -> None:
+        super().__init__(0)
+        self.answers = list(answers)
+
+    def randrange(self, *_args: object, **_kwargs: object) -> int:  # type: ignore[override]
+        return self.answers.pop(0)
+
+
+def test_seed_numbers_never_include_999_999_9999() -> None:
+    # Multiplier 1, offset 999999: the first stem visited is 999 999 999, whose check digit is 9.
+    numbers = nhs_number.iter_test_numbers(_Scripted([1, 999_999]))
+    first = next(numbers)
+    assert first != "9999999999" and nhs_number.is_valid(first)
+    assert first.startswith("999000")  # wrapped round to the start of the range instead
+
+
+def test_make_test_number_skips_999_999_9999() -> None:
+    assert nhs_number.make_test_number(_Scripted([999_999, 1])) == "9990000018"

@@ -13,7 +13,7 @@ dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
 priorities = st.sampled_from(list(Priority))
 
 
-def test_targets_are_the_national_ones() -> None:
+def test_targets_are_the_national_routine_one_and_the_local_urgent_and_soon_ones() -> None:
     assert TARGET_DAYS == {Priority.ROUTINE: 126, Priority.SOON: 42, Priority.URGENT: 14}
 
 

@@ -8,11 +8,13 @@ from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.main_window import MainWindow
 
 
-def open_window(qtbot, ctx: DeskContext, *, live_ms: int = 60_000) -> MainWindow:
+def open_window(
+    qtbot, ctx: DeskContext, *, live_ms: int = 60_000, size: tuple[int, int] = (1400, 900)
+) -> MainWindow:
     """A shown main window with its first worklist page loaded (live polling slow unless asked)."""
     window = MainWindow(ctx, database_text="test database", live_interval_ms=live_ms)
     qtbot.addWidget(window)
-    window.resize(1400, 900)
+    window.resize(*size)
     window.show()
     qtbot.waitExposed(window)
     activate(qtbot, window)

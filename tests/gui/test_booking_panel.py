@@ -299,3 +299,126 @@ def test_accessible_names_and_shortcuts(qtbot, world, make_ctx) -> None:
     ]
     assert unnamed == []
     assert SHORTCUTS[0][0] == "Down, Return, Return"
+
+
+# --- the patient's needs -------------------------------------------------------------------------
+
+
+def _set_patient(world, rid: int, **values) -> None:
+    from cras_desk.db.models import Patient
+
+    with world.db.write() as s:
+        patient_id = s.scalar(select(Referral.patient_id).where(Referral.id == rid))
+        s.execute(update(Patient).where(Patient.id == patient_id).values(**values))
+
+
+def test_interpreter_is_named_above_the_list_in_the_confirmation_and_on_the_booking(
+    qtbot, world, make_ctx
+) -> None:
+    rid = world.referrals["Ó Súilleabháin"]
+    _set_patient(world, rid, language="Turkish", interpreter_needed=True)
+    panel = open_panel(qtbot, make_ctx("amy"), rid)
+    assert panel.needs_label.isVisible()
+    assert "Interpreter: Turkish" in panel.needs_label.text()
+
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    assert "Interpreter: Turkish." in panel.confirm.question()
+    with qtbot.waitSignal(panel.changed, timeout=WAIT):
+        qtbot.keyClick(panel.confirm.yes_button, Qt.Key.Key_Return)
+    [booking] = live_bookings(world, rid)
+    assert booking.interpreter_language == "Turkish"
+    qtbot.waitUntil(lambda: panel.live is not None, timeout=WAIT)
+    assert "Interpreter: Turkish" in panel.live_label.text()
+
+
+def test_no_needs_no_header_and_the_toggle_is_off(qtbot, world, make_ctx) -> None:
+    panel = open_panel(qtbot, make_ctx("amy"), world.referrals["Ó Súilleabháin"])
+    assert not panel.needs_label.isVisible()
+    assert not panel.show_all.isEnabled()  # nothing stated: nothing to look past
+    assert panel.availability_label.text().startswith("Any day, any time")
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    assert "Interpreter" not in panel.confirm.question()
+
+
+def test_longer_appointment_is_shown_and_only_long_slots_listed(qtbot, world, make_ctx) -> None:
+    from cras_desk.db.models import Service
+    from cras_desk.domain.enums import AdjustmentFlag
+
+    rid = world.referrals["Ó Súilleabháin"]
+    _set_patient(world, rid, adjustments=[AdjustmentFlag.LONGER_APPOINTMENT.value])
+    with world.db.write() as s:
+        s.execute(update(Service).where(Service.code == "physio").values(longer_appointment_minutes=30))
+        s.execute(update(Slot).where(Slot.site_id == world.sites["Lewes"]).values(duration_minutes=20))
+    panel = open_panel(qtbot, make_ctx("amy"), rid)
+    assert "Longer appointment: 30 min" in panel.needs_label.text()
+    assert panel.model.rowCount() == 30
+    assert {panel.model.slot(i).site_id for i in range(30)} == {world.sites["Brighton"]}
+    assert "of 30 minutes or more" in panel.count_label.text()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    assert "Longer appointment: 30 min." in panel.confirm.question()
+    with qtbot.waitSignal(panel.changed, timeout=WAIT):
+        qtbot.keyClick(panel.confirm.yes_button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.live is not None, timeout=WAIT)
+    assert panel.live.site_id == world.sites["Brighton"]
+    assert "Longer appointment: 30 min" in panel.live_label.text()
+
+
+def test_availability_filters_by_default_and_the_toggle_shows_everything(qtbot, world, make_ctx) -> None:
+    rid = world.referrals["Ó Súilleabháin"]
+    _set_patient(world, rid, available_day_parts=["afternoon"], availability_note="works mornings")
+    panel = open_panel(qtbot, make_ctx("amy"), rid)
+    # Both hubs x 10 days: the 14:00 slots only, and the 40 morning ones counted as hidden.
+    assert panel.model.rowCount() == 20
+    assert {panel.model.slot(i).day_part for i in range(20)} == {TimeOfDay.AFTERNOON}
+    assert "40 more hidden by the patient's availability" in panel.count_label.text()
+    assert panel.availability_label.text() == "Afternoons only (works mornings)"
+    assert "Can come: Afternoons only" in panel.needs_label.text()
+    assert panel.show_all.isVisible() and panel.show_all.isEnabled() and not panel.show_all.isChecked()
+
+    qtbot.keyClick(panel.table, Qt.Key.Key_I, CTRL_SHIFT)  # the toggle's shortcut
+    assert panel.show_all.isChecked()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 60, timeout=WAIT)
+    assert "ignoring the patient's availability" in panel.count_label.text()
+    qtbot.keyClick(panel.table, Qt.Key.Key_I, CTRL_SHIFT)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 20, timeout=WAIT)
+
+    # The toggle is per patient: the next one starts filtered again.
+    panel.show_all.setChecked(True)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 60, timeout=WAIT)
+    panel.set_referral(world.referrals["Nowak"])
+    assert not panel.show_all.isChecked()
+    assert any("Ctrl+Shift+I" in keys and "availability" in what for keys, what in SHORTCUTS)
+
+
+def test_advisor_edits_availability_and_the_list_follows(qtbot, world, make_ctx) -> None:
+    from cras_desk.db.models import AuditEvent, Patient
+
+    rid = world.referrals["Ó Súilleabháin"]
+    panel = open_panel(qtbot, make_ctx("amy"), rid)
+    assert panel.model.rowCount() == 60
+    qtbot.keyClick(panel.table, Qt.Key.Key_W, CTRL_SHIFT)
+    editor = panel.availability_editor
+    assert editor.isVisible() and editor.weekday_boxes[0].hasFocus()
+    editor.part_boxes[TimeOfDay.MORNING].setChecked(True)
+    qtbot.keyClicks(editor.note_edit, "school run in the afternoon")
+    with qtbot.waitSignal(panel.changed, timeout=WAIT):
+        qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 40, timeout=WAIT)
+    assert not editor.isVisible()
+    assert "Availability saved: Mornings only (school run in the afternoon)" in panel.banner.text()
+    assert "20 more hidden" in panel.count_label.text()
+    with world.db.read() as s:
+        patient = s.scalar(
+            select(Patient).join(Referral, Referral.patient_id == Patient.id).where(Referral.id == rid)
+        )
+        assert patient.available_day_parts == ["morning"]
+        assert s.scalar(select(AuditEvent.action).where(AuditEvent.action == "set_availability")) is not None
+
+    # Every weekday ticked is refused with the reason; what was ticked stays in the editor.
+    qtbot.keyClick(panel.table, Qt.Key.Key_W, CTRL_SHIFT)
+    for box in editor.weekday_boxes:
+        box.setChecked(True)
+    qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.banner.level == "error", timeout=WAIT)
+    assert "every day of the week" in panel.banner.text()
+    assert editor.isVisible() and all(b.isChecked() for b in editor.weekday_boxes)

@@ -14,6 +14,7 @@ from cras_desk.domain.enums import ContactChannel, ContactOutcome, LetterKind, R
 from cras_desk.domain.working_days import add_working_days
 from cras_desk.drafts import DraftStore
 from cras_desk.gui.call_outcome.panel import NOTES_FIELD, SHORTCUTS, CallOutcomePanel
+from cras_desk.gui.call_outcome.quick_picks import quick_picks
 from cras_desk.gui.desk_context import DeskContext
 from cras_desk.services.bundle import ServiceBundle
 
@@ -191,13 +192,16 @@ def test_validation_error_from_the_service_keeps_the_form(qtbot, world, make_ctx
     rid = world.referrals["Ó Súilleabháin"]
     panel = open_panel(qtbot, make_ctx("amy"), rid)
     qtbot.keyClick(panel.notes_edit, Qt.Key.Key_6, Qt.KeyboardModifier.AltModifier)
-    panel.set_callback_at(datetime(2020, 1, 6, 10, 0, tzinfo=LONDON))  # in the past
+    panel.set_callback_at(quick_picks()[1].at)  # a valid time: the number is what the service refuses
+    picked = panel.callback_at()
+    panel.number_combo.setEditText("01273 999999 extension 12345")
     qtbot.keyClicks(panel.notes_edit, "Wants a call after work")
     qtbot.keyClick(panel.notes_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: panel.banner.level == "error", timeout=WAIT)
-    assert "later than the call" in panel.banner.text()
+    assert "too long" in panel.banner.text()
     assert panel.notes_edit.toPlainText() == "Wants a call after work"
     assert panel.outcome() is ContactOutcome.CALLBACK_REQUESTED
+    assert panel.callback_at() == picked
 
 
 def test_no_outcome_chosen_is_a_warning_not_a_save(qtbot, world, make_ctx) -> None:

@@ -32,7 +32,7 @@ def test_a_draft_survives_closing_the_desk(qtbot, world, make_desk, tmp_path) ->
     ctx2 = make_desk(world, "amy", drafts=drafts)  # a new DraftStore reading the same folder
     assert ctx2.drafts is not ctx.drafts
     again = open_window(qtbot, ctx2)
-    assert "Unsaved notes kept for 1 referral" in again.statusBar().currentMessage()
+    assert "Unsaved notes kept for 1 referral" in again.announcer.text()
     with qtbot.waitSignal(again.patient.loaded, timeout=WAIT):
         again.open_referral(rid)
     qtbot.keyClick(again, Qt.Key.Key_F6)

@@ -71,7 +71,7 @@ def test_next_patient_claims_opens_the_record_and_others_see_the_claim(qtbot, wo
     ben.worklist.select_referral(rid)
     ben.work_selected()
     drain(qtbot, ben.ctx)
-    assert "being worked by Amy Advisor" in ben.statusBar().currentMessage()
+    assert "being worked by Amy Advisor" in ben.announcer.text()
     assert claimed_by(world, rid) == "amy"
 
     # Amy releases it; ben's desk sees it free again.

@@ -33,3 +33,12 @@ def test_splitter_positions_come_back_for_the_same_user_only(qtbot, world, make_
     assert abs(other.ui.mainSplitter.sizes()[0] - default_left) <= 2
     other.close()
     assert set(Settings.load().splitter_states) == {"amy", "ben"}
+
+
+def test_a_locked_desk_keeps_no_patient_message_in_its_status_bar(qtbot, world_sqlite, make_desk) -> None:
+    window = open_window(qtbot, make_desk(world_sqlite, "amy"))
+    window.announcer.announce("Booked Wed 9 Dec 2026 16:15 for Zoë Ó Súilleabháin", timeout_ms=0)
+    assert window.status_message.text().startswith("Booked")
+    window.lock.lock()
+    assert window.status_message.text() == "" and not window.status_message.isVisible()
+    window.close()

@@ -93,7 +93,7 @@ def test_rows_show_rtt_bands_and_nhs_numbers_3_3_4(qtbot, world, make_desk) -> N
         return model.index(rows[name], COLUMN_INDEX[key]).data(role)
 
     # Urgent 5 days ago (14-day target): 9 days left, critical. Routine 100 days ago (126): warning.
-    assert cell("Ó SÚILLEABHÁIN, Zoë", "breach") == "9"
+    assert cell("Ó SÚILLEABHÁIN, Zoë", "breach") == "9 <2wk"  # the band in words too, not colour alone
     assert cell("Ó SÚILLEABHÁIN, Zoë", "breach", BAND_ROLE) == RttBand.CRITICAL
     assert (
         cell("Ó SÚILLEABHÁIN, Zoë", "breach", Qt.ItemDataRole.BackgroundRole)

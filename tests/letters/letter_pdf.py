@@ -64,3 +64,9 @@ def in_window(run: Run, width_mm: float) -> bool:
     return win.contains(run.x_mm, run.baseline_mm - 0.8 * size_mm) and win.contains(
         run.x_mm + width_mm, run.baseline_mm + 0.25 * size_mm
     )
+
+
+def window_lines(pdf: bytes) -> list[str]:
+    """The lines that show through the envelope window on the first page, top to bottom."""
+    first = [r for r in runs(pdf) if r.page == 1 and g.ADDRESS_WINDOW.contains(r.x_mm, r.baseline_mm)]
+    return [r.text for r in sorted(first, key=lambda r: r.baseline_mm)]

@@ -3,10 +3,10 @@ must see what the workflow changed before it, flushed or not (both backends)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from cras_desk.db.models import Change, Letter, Referral
-from cras_desk.domain.enums import LetterKind
+from cras_desk.domain.enums import LetterKind, LetterStatus
 from cras_desk.services.booking import BookingService, SlotQuery
 from cras_desk.services.letter_queue import queue_letter, snapshot
 
@@ -30,7 +30,9 @@ def test_a_letter_reads_one_queued_earlier_in_the_same_transaction(world) -> Non
     amy = world.actor("amy")
     extra = {"reason": "No reply", "discharge_path": "unable_to_contact"}
     with world.db.write() as s:
-        queue_letter(s, amy, rid, LetterKind.UNABLE_TO_CONTACT, {"respond_by": "2026-04-01"})
+        utc = queue_letter(s, amy, rid, LetterKind.UNABLE_TO_CONTACT, {"respond_by": "2026-04-01"})
+        # Only a printed letter gave the patient a date; printed here in the same transaction.
+        s.execute(update(Letter).where(Letter.id == utc).values(status=LetterStatus.PRINTED))
         gp_copy = queue_letter(s, amy, rid, LetterKind.DISCHARGE_GP_COPY, extra, recipient="gp")
     with world.db.read() as s:
         letter = s.get(Letter, gp_copy)

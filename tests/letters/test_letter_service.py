@@ -12,9 +12,12 @@ from letter_world import queue, queue_one_of_each
 from sqlalchemy import select, update
 
 from cras_desk.db.models import AuditEvent, Letter
+from cras_desk.domain.clock import today_london
+from cras_desk.domain.contact_policy import ContactPolicy
 from cras_desk.domain.enums import LetterKind, LetterStatus
 from cras_desk.domain.errors import NotFound, StaleState
 from cras_desk.letters import wording
+from cras_desk.letters.formatting import long_date
 from cras_desk.services.letters import LetterService, ReprintMismatch
 
 
@@ -44,7 +47,8 @@ def test_queue_lists_letters_oldest_first(world) -> None:
     )
     assert by_kind[LetterKind.CANCELLED].kind_name == "Appointment cancelled"
     assert LetterService(world.db).queued_count(world.actor("ben")) == 7
-    assert _audit(world, "view_letter_queue")[-1].detail == {"count": 7}
+    listed = {"count": 7, "status": "queued", "all_teams": False}
+    assert _audit(world, "view_letter_queue")[-1].detail == listed
 
 
 def test_render_records_digest_document_id_and_wording(world) -> None:
@@ -82,7 +86,9 @@ def test_letter_date_is_the_queue_date(world) -> None:
         )
     text = all_text(LetterService(world.db).render(world.actor("amy"), letter_id))
     assert "Date: 1 March 2026" in text  # 23:30 UTC on 1 March is still 1 March in London (GMT)
-    assert "16 March 2026" in text
+    # The reply date counts from the day it would be printed (today), not from the queue date.
+    assert long_date(ContactPolicy().respond_by(today_london())) in text
+    assert "16 March 2026" not in text
 
 
 def test_reprint_is_byte_identical(world, tmp_path: Path) -> None:
@@ -100,7 +106,7 @@ def test_reprint_is_byte_identical(world, tmp_path: Path) -> None:
 def test_reprint_refuses_a_letter_that_would_differ(world, tmp_path: Path) -> None:
     letter_id = queue(world, "Smith", LetterKind.UNABLE_TO_CONTACT, {"respond_by": "2026-03-16"})
     service = LetterService(world.db)
-    with pytest.raises(StaleState, match="never been printed"):
+    with pytest.raises(StaleState, match="has not been printed yet"):
         service.reprint(world.actor("amy"), letter_id)
     service.print_queue(world.actor("amy"), tmp_path)
     with world.db.write() as s:

@@ -87,7 +87,7 @@ def test_book_takes_the_place_closes_the_referral_and_queues_the_letter(world) -
     assert slot_state(world.db, slot) == (1, SlotStatus.FULL, 1)
     referral = _referral(world, rid)
     assert referral.status is ReferralStatus.BOOKED
-    assert referral.is_open is False
+    assert referral.is_open is True  # booked is still open work (ReferralStatus.is_open), off F2's queue
     assert referral.next_action_at is None
     assert referral.claimed_by == world.actor("amy").user_id  # booking keeps the claim; it releases nothing
     # Nowak needs large print: the letter knows it from the patient's adjustments.
@@ -315,7 +315,7 @@ def test_rebook_moves_the_booking_in_one_step(world) -> None:
     assert slot_state(world.db, old_slot) == (0, SlotStatus.OPEN, 0)
     assert slot_state(world.db, new_slot) == (1, SlotStatus.FULL, 1)
     referral = _referral(world, rid)
-    assert (referral.status, referral.is_open) == (ReferralStatus.BOOKED, False)
+    assert (referral.status, referral.is_open) == (ReferralStatus.BOOKED, True)
     assert [(k, i) for k, i, _ in _letters(world, rid)] == [
         (LetterKind.APPOINTMENT, {"referral_id": rid, "booking_id": old_id}),
         (LetterKind.REBOOKED, {"referral_id": rid, "booking_id": new_id, "previous_booking_id": old_id}),

@@ -20,7 +20,7 @@ from cras_desk.db.models import (
 )
 from cras_desk.domain.clock import today_london, utcnow
 from cras_desk.domain.enums import LetterKind, ReferralStatus, ServiceCode, SlotStatus
-from cras_desk.domain.errors import ClaimConflict, NotFound, StaleState, ValidationError
+from cras_desk.domain.errors import ClaimConflict, NotFound, StaleState, UnreadableRecord, ValidationError
 from cras_desk.domain.geo import haversine_km
 from cras_desk.services.booking import BookingService
 from cras_desk.services.choice import ChoiceOption, ChoiceService, Decision
@@ -339,3 +339,59 @@ def _status(world, rid: int):
         return s.execute(
             select(Referral.status, Referral.is_open, Referral.next_action_at).where(Referral.id == rid)
         ).one()
+
+
+# --- offers stored in older shapes (demo databases seeded before the schema was versioned) -----------
+
+
+def _store_raw_offer(world, rid: int, options: object) -> int:
+    with world.db.write() as s:
+        offer = ChoiceOffer(
+            referral_id=rid,
+            user_id=world.actor("amy").user_id,
+            options=options,
+            decision="chosen",
+            chosen_site_id=world.sites["Brighton"],
+        )
+        s.add(offer)
+        s.flush()
+        return offer.id
+
+
+def test_last_offer_reads_the_old_seed_and_the_old_service_shapes(world) -> None:
+    svc = ChoiceService(world.db)
+    amy = world.actor("amy")
+    rid = world.referrals["Ó Súilleabháin"]
+    [first, second] = svc.options(amy, rid)
+    version_less = {k: v for k, v in first.as_snapshot().items() if k != "schema"}
+    early_seed = {
+        "site_id": second.site_id,
+        "site_name": second.site_name,
+        "town": "Brighton",
+        "wait_weeks": 9,
+        "distance_miles": 1.5,
+        "step_free": True,
+        "hearing_loop": True,
+        "parking": False,
+    }
+    _store_raw_offer(world, rid, [version_less, early_seed])
+    last = svc.last_offer(amy, rid)
+    assert last is not None
+    assert last.options[0] == first
+    old = last.options[1]
+    assert (old.site_id, old.site_name, old.address, old.wait_weeks) == (
+        second.site_id,
+        second.site_name,
+        "Brighton",
+        9,
+    )
+    assert (old.provider_name, old.postcode, old.next_free_slot, old.meets_adjustments) == (None,) * 4
+    assert last.chosen == (first if first.site_id == world.sites["Brighton"] else old)
+
+
+def test_an_unreadable_offer_is_a_clear_error_naming_the_offer(world) -> None:
+    svc = ChoiceService(world.db)
+    rid = world.referrals["Ó Súilleabháin"]
+    offer_id = _store_raw_offer(world, rid, [{"site_id": 1, "name": "Brighton"}])
+    with pytest.raises(UnreadableRecord, match=rf"Choice offer {offer_id} cannot be read\. Site 1 "):
+        svc.last_offer(world.actor("amy"), rid)

@@ -59,15 +59,16 @@ def world_patient(world, rid: int) -> int:
         return s.scalar(select(Referral.patient_id).where(Referral.id == rid))
 
 
-def test_next_patient_takes_own_most_urgent_then_team_pool(world) -> None:
+def test_next_patient_takes_the_most_urgent_of_own_and_team_pool(world) -> None:
     claims = ClaimService(world.db)
     amy, ben = world.actor("amy"), world.actor("ben")
     first = claims.next_patient(amy)
     assert first is not None and first.referral_id == world.referrals["Ó Súilleabháin"]  # amy's own, urgent
-    # ben has his own pain referral first, then the unassigned team referral
+    # Both of ben's candidates are routine: the team's unassigned one breaches first, so it goes
+    # before his own (F2 order: callbacks due, then priority, then days to breach).
+    assert claims.next_patient(ben).referral_id == world.referrals["Nowak"]
+    assert claims.next_patient(amy) is None  # her own is hers already, Nowak is ben's, Smith is ben's
     assert claims.next_patient(ben).referral_id == world.referrals["Smith"]
-    second = claims.next_patient(amy)
-    assert second is not None and second.referral_id == world.referrals["Nowak"]  # team pool, unclaimed
     assert claims.next_patient(ben) is None  # everything callable is claimed now
 
 

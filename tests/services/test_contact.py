@@ -8,18 +8,32 @@ London/UTC conversion is exercised both ways.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
+from booking_helpers import physio_slots
 from sqlalchemy import func, select, update
 
-from cras_desk.db.models import AuditEvent, Change, ContactAttempt, Letter, Referral
+from cras_desk.db.models import AuditEvent, Booking, Change, ContactAttempt, Letter, PatientPhone, Referral
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.contact_policy import ContactPolicy, NextStepKind
-from cras_desk.domain.enums import ContactChannel, ContactOutcome, LetterKind, LetterStatus, ReferralStatus
+from cras_desk.domain.enums import (
+    BookingStatus,
+    ContactChannel,
+    ContactOutcome,
+    LetterKind,
+    LetterStatus,
+    PhoneStatus,
+    ReferralStatus,
+)
 from cras_desk.domain.errors import ClaimConflict, PolicyViolation, StaleState, ValidationError
+from cras_desk.services.booking import BookingService
 from cras_desk.services.claims import ClaimService
 from cras_desk.services.contact import ContactService
+from cras_desk.services.contact_details import ContactDetailsService
+from cras_desk.services.letters import LetterService
+from cras_desk.services.patient_record import PatientRecordService
 
 LONDON = ZoneInfo("Europe/London")
 NO_ANSWER = ContactOutcome.NO_ANSWER
@@ -65,10 +79,26 @@ def audit_actions(world, entity: str | None = None) -> list[str]:
         return list(s.scalars(query))
 
 
+def print_utc_letter(world, rid: int, at: datetime) -> None:
+    """Print the referral's queued unable-to-contact letter as if at `at`: its reply window runs
+    from the day it is printed (services/letter_posting.py), not the day it was queued."""
+    with world.db.read() as s:
+        letter_id = s.scalars(
+            select(Letter.id).where(
+                Letter.referral_id == rid,
+                Letter.kind == LetterKind.UNABLE_TO_CONTACT,
+                Letter.status == LetterStatus.QUEUED,
+            )
+        ).one()
+    with patch("cras_desk.services.letters.utcnow", return_value=at):
+        LetterService(world.db).print_letter(world.actor("amy"), letter_id, None)
+
+
 def fail_until_letter(world, svc: ContactService, rid: int) -> None:
     amy = world.actor("amy")
     for at in (TUE_0900, TUE_1000, TUE_1100, WED_1500):
         svc.record_attempt(amy, rid, NO_ANSWER, at=at)
+    print_utc_letter(world, rid, WED_1500 + timedelta(hours=1))
 
 
 # -- the policy flow end to end ------------------------------------------------------------------
@@ -140,6 +170,10 @@ def test_failure_on_another_day_and_time_queues_the_unable_to_contact_letter(wor
     assert letter.created_by == amy.user_id
     ref = referral(world, rid)
     assert ref.status is ReferralStatus.UTC_LETTER_SENT
+    assert ref.utc_letter_sent_on is None  # the reply window starts when the letter is printed
+    assert ref.next_action_at == DISCHARGE_DUE
+    print_utc_letter(world, rid, WED_1500 + timedelta(hours=1))
+    ref = referral(world, rid)
     assert ref.utc_letter_sent_on == LETTER_DAY
     assert ref.next_action_at == DISCHARGE_DUE
     assert (ref.attempt_count, ref.failed_attempt_count, ref.last_attempt_at) == (4, 4, WED_1500)
@@ -401,6 +435,8 @@ def test_policy_is_configurable(world) -> None:
     second = svc.record_attempt(amy, rid, NO_ANSWER, at=TUE_1000)
     assert second.next_step.kind is NextStepKind.SEND_UTC_LETTER
     assert second.status is ReferralStatus.UTC_LETTER_SENT
+    assert referral(world, rid).utc_letter_sent_on is None
+    print_utc_letter(world, rid, TUE_1100)
     assert referral(world, rid).utc_letter_sent_on == date(2026, 10, 20)
 
 
@@ -428,3 +464,127 @@ def test_default_time_is_now_and_the_change_feed_sees_the_attempt(world) -> None
         feed = set(s.execute(select(Change.entity, Change.entity_id, Change.op, Change.user_id)))
     assert ("contact_attempt", result.attempt_id, "insert", amy.user_id) in feed
     assert ("referral", rid, "update", amy.user_id) in feed
+
+
+# -- a wrong number marks the number; calls on a booked referral ------------------------------------
+
+
+def _phones(world, rid: int) -> list[tuple[str, PhoneStatus, bool]]:
+    with world.db.read() as s:
+        patient_id = s.get_one(Referral, rid).patient_id
+        return [
+            (p.number, p.status, p.is_preferred)
+            for p in s.scalars(
+                select(PatientPhone).where(PatientPhone.patient_id == patient_id).order_by(PatientPhone.id)
+            )
+        ]
+
+
+def test_a_wrong_number_call_marks_that_number_so_it_is_not_offered_first(world) -> None:
+    svc = ContactService(world.db)
+    amy, rid = world.actor("amy"), world.referrals["Ó Súilleabháin"]
+    ContactDetailsService(world.db).add_phone(amy, rid, "home", "01632 960111")
+    wrong = ContactOutcome.WRONG_NUMBER
+    result = svc.record_attempt(amy, rid, wrong, number_used="07700 900120", at=TUE_0900)
+    assert result.phone_marked_wrong == "07700 900120"
+    assert _phones(world, rid) == [
+        ("07700 900120", PhoneStatus.WRONG_NUMBER, False),
+        ("01632 960111", PhoneStatus.ACTIVE, False),
+    ]
+    record = PatientRecordService(world.db).open(amy, rid)
+    assert [(p.number, p.status) for p in record.phones] == [
+        ("01632 960111", PhoneStatus.ACTIVE),
+        ("07700 900120", PhoneStatus.WRONG_NUMBER),
+    ]
+    with world.db.read() as s:
+        event = s.scalars(select(AuditEvent).where(AuditEvent.action == "set_phone_status")).one()
+    assert (event.user_id, event.detail["attempt_id"], event.detail["to"]) == (
+        amy.user_id,
+        result.attempt_id,
+        "wrong_number",
+    )
+    # Still a failed attempt for the contact policy.
+    assert referral(world, rid).failed_attempt_count == 1
+
+
+def test_a_wrong_number_typed_by_hand_or_another_outcome_marks_nothing(world) -> None:
+    svc = ContactService(world.db)
+    amy, rid = world.actor("amy"), world.referrals["Ó Súilleabháin"]
+    before = _phones(world, rid)
+    typed = svc.record_attempt(amy, rid, ContactOutcome.WRONG_NUMBER, number_used="01632 960999", at=TUE_0900)
+    assert typed.phone_marked_wrong is None
+    svc.record_attempt(amy, rid, NO_ANSWER, number_used="07700 900120", at=TUE_1000)
+    assert _phones(world, rid) == before
+
+
+def _book(world, rid: int) -> int:
+    slot = physio_slots(world.db, world.sites["Brighton"])[0]
+    return BookingService(world.db).book(world.actor("amy"), rid, slot)
+
+
+def test_a_call_on_a_booked_referral_is_recorded_and_changes_no_booking_or_status(world) -> None:
+    svc = ContactService(world.db)
+    amy, rid = world.actor("amy"), world.referrals["Ó Súilleabháin"]
+    booking_id = _book(world, rid)
+    letters_before = len(letters(world, rid))
+
+    spoke = svc.record_attempt(amy, rid, ContactOutcome.SPOKE, notes="Asked about parking.", at=TUE_0900)
+    assert (spoke.status, spoke.next_step.kind, spoke.letter_ids) == (
+        ReferralStatus.BOOKED,
+        NextStepKind.BOOKED,
+        (),
+    )
+    # Unanswered reminder calls on several days never add up to an unable-to-contact letter.
+    for at in (TUE_1000, TUE_1100, WED_1500, london(2026, 10, 22, 18)):
+        result = svc.record_attempt(amy, rid, NO_ANSWER, at=at)
+        assert (result.status, result.next_step.kind, result.letter_ids) == (
+            ReferralStatus.BOOKED,
+            NextStepKind.BOOKED,
+            (),
+        )
+    ref = referral(world, rid)
+    assert (ref.status, ref.is_open, ref.next_action_at, ref.utc_letter_sent_on) == (
+        ReferralStatus.BOOKED,
+        True,
+        None,
+        None,
+    )
+    assert (ref.attempt_count, ref.failed_attempt_count) == (5, 4)
+    with world.db.read() as s:
+        assert s.get_one(Booking, booking_id).status is BookingStatus.BOOKED
+    assert len(letters(world, rid)) == letters_before
+    assert svc.preview(amy, rid, NO_ANSWER).kind is NextStepKind.BOOKED
+    assert svc.next_step(amy, rid).kind is NextStepKind.BOOKED
+    history = PatientRecordService(world.db).open(amy, rid).history
+    assert "Phone call: spoke to the patient - Asked about parking." in [h.summary for h in history]
+    assert "record_attempt" in audit_actions(world, "contact_attempt")
+
+
+def test_a_callback_asked_for_on_a_booked_referral_is_its_next_action_and_f2_finds_it(world) -> None:
+    svc = ContactService(world.db)
+    amy, rid = world.actor("amy"), world.referrals["Ó Súilleabháin"]
+    _book(world, rid)
+    claims = ClaimService(world.db)
+    claims.release(amy, rid)
+    # Booked and nothing asked for: F2 does not hand it out (amy's next is the team's Nowak).
+    claim = claims.next_patient(amy)
+    assert claim is not None and claim.referral_id != rid
+    claims.release(amy, claim.referral_id)
+
+    asked = TUE_1100  # within calling hours, and already past: due now
+    result = svc.record_attempt(amy, rid, ContactOutcome.CALLBACK_REQUESTED, callback_at=asked, at=TUE_0900)
+    assert result.status is ReferralStatus.BOOKED
+    assert referral(world, rid).next_action_at == asked
+    claims.release(amy, rid)
+    claim = claims.next_patient(amy)
+    assert claim is not None and claim.referral_id == rid
+
+
+def test_a_booked_referral_cannot_be_discharged_before_the_booking_is_cancelled(world) -> None:
+    svc = ContactService(world.db)
+    amy, rid = world.actor("amy"), world.referrals["Ó Súilleabháin"]
+    _book(world, rid)
+    svc.record_attempt(amy, rid, ContactOutcome.DECLINED, at=TUE_0900)
+    with pytest.raises(StaleState, match="appointment booked: cancel it first"):
+        svc.discharge(amy, rid, "Patient no longer wants treatment")
+    assert referral(world, rid).status is ReferralStatus.BOOKED

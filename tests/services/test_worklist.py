@@ -11,7 +11,7 @@ from cras_desk.domain import nhs_number, postcode, rtt
 from cras_desk.domain.clock import today_london, utcnow
 from cras_desk.domain.enums import Priority, ReferralStatus, ServiceCode
 from cras_desk.domain.errors import PermissionDenied, ValidationError
-from cras_desk.domain.search_terms import name_key, phone_key
+from cras_desk.domain.search_terms import SearchKind, classify, name_key, phone_key
 from cras_desk.services.worklist import Scope, SortKey, WorklistFilter, WorklistRow, WorklistService
 
 ALL_ROWS = WorklistFilter(scope=Scope.ALL, include_closed=True)
@@ -249,10 +249,11 @@ EXPECTED_KEY = {
 def test_mine_is_what_is_assigned_to_me_and_open(wl) -> None:
     world, svc, ids = wl
     rows = svc.page(world.actor("amy"), WorklistFilter())
-    # Urgent first, then soon; Brown (booked) and the discharged Nowak referral are closed.
-    assert ids_of(rows) == [ids["Ó Súilleabháin *"], ids["Nowakowska Anna"]]
-    assert names(rows) == ["Ó SÚILLEABHÁIN, Zoë", "NOWAKOWSKA, Anna"]
-    assert svc.count(world.actor("amy"), WorklistFilter()) == 2
+    # Urgent first, then soon, then routine: Brown (booked) is still open work; the discharged Nowak
+    # referral is closed.
+    assert ids_of(rows) == [ids["Ó Súilleabháin *"], ids["Nowakowska Anna"], ids["Brown Dora"]]
+    assert names(rows) == ["Ó SÚILLEABHÁIN, Zoë", "NOWAKOWSKA, Anna", "BROWN, Dora"]
+    assert svc.count(world.actor("amy"), WorklistFilter()) == 3
 
 
 def test_team_scope_keeps_to_the_actors_team(wl) -> None:
@@ -261,8 +262,8 @@ def test_team_scope_keeps_to_the_actors_team(wl) -> None:
     west = ids_of(svc.page(world.actor("cara"), WorklistFilter(scope=Scope.TEAM)))
     assert west == [ids["Zieliński Carl"]]
     assert ids["Zieliński Carl"] not in east
-    assert len(east) == 9  # 3 world + 8 extras - West - 2 closed
-    assert svc.count(world.actor("ben"), WorklistFilter(scope=Scope.TEAM)) == 9
+    assert len(east) == 10  # 3 world + 9 extras - West - 1 closed (booked is open)
+    assert svc.count(world.actor("ben"), WorklistFilter(scope=Scope.TEAM)) == 10
 
 
 def test_all_scope_is_refused_to_advisors(wl) -> None:
@@ -272,8 +273,8 @@ def test_all_scope_is_refused_to_advisors(wl) -> None:
             svc.page(world.actor(who), WorklistFilter(scope=Scope.ALL))
         with pytest.raises(PermissionDenied):
             svc.count(world.actor(who), WorklistFilter(scope=Scope.ALL))
-    assert len(svc.page(world.actor("lena"), WorklistFilter(scope=Scope.ALL))) == 10
-    assert len(svc.page(world.actor("root"), WorklistFilter(scope=Scope.ALL))) == 10
+    assert len(svc.page(world.actor("lena"), WorklistFilter(scope=Scope.ALL))) == 11
+    assert len(svc.page(world.actor("root"), WorklistFilter(scope=Scope.ALL))) == 11
 
 
 def test_advisor_filter_is_for_leads(wl) -> None:
@@ -332,7 +333,7 @@ def test_closed_only_with_include_closed(wl) -> None:
     world, svc, ids = wl
     open_ids = set(lead_ids(svc, world))
     all_ids = set(lead_ids(svc, world, include_closed=True))
-    assert all_ids - open_ids == {ids["Brown Dora"], ids["Nowak Łukasz"]}
+    assert all_ids - open_ids == {ids["Nowak Łukasz"]}  # discharged; Brown's booking is open work
     assert len(all_ids) == 12
 
 
@@ -341,17 +342,20 @@ def test_breach_within_days(wl) -> None:
     today = today_london()
     # Zieliński: urgent received 3 days ago breaches in 11 days; Ó Súilleabháin in 9 days;
     # Smith Adam: soon, 30 days ago -> 12 days; Nowakowska: soon, 20 days ago -> 22 days.
+    # Brown, booked but received 200 days ago, is past breach: booked late is still a breach.
     assert set(lead_ids(svc, world, breach_within_days=11)) == {
         ids["Ó Súilleabháin *"],
         ids["Zieliński Carl"],
+        ids["Brown Dora"],
     }
-    assert set(lead_ids(svc, world, breach_within_days=10)) == {ids["Ó Súilleabháin *"]}
+    assert set(lead_ids(svc, world, breach_within_days=10)) == {ids["Ó Súilleabháin *"], ids["Brown Dora"]}
     within = set(lead_ids(svc, world, breach_within_days=22))
     assert within == {
         ids["Ó Súilleabháin *"],
         ids["Zieliński Carl"],
         ids["Smith Adam"],
         ids["Nowakowska Anna"],
+        ids["Brown Dora"],
     }
     row = next(r for r in svc.page(world.actor("lena"), WorklistFilter(scope=Scope.ALL)))
     assert row.days_to_breach(today) == 9 and row.weeks_waited(today) == 0
@@ -514,7 +518,7 @@ def test_search_by_nhs_number(wl) -> None:
     assert search(svc, world, "999-000-0026") == ["NOWAK, Łukasz"]
     assert search(svc, world, "999 000 0027") == []  # fails its check digit: finds nothing
     assert search(svc, world, "9990000") == ["NOWAK, Łukasz", "Ó SÚILLEABHÁIN, Zoë", "SMITH, Siobhán"]
-    assert len(search(svc, world, "999")) == 10
+    assert len(search(svc, world, "999")) == 11
 
 
 def test_search_by_postcode(wl) -> None:
@@ -590,8 +594,8 @@ def test_postgresql_plans_each_search_afresh_for_that_search_only(wl) -> None:
 
 def test_blank_or_punctuation_search_lists_everything(wl) -> None:
     world, svc, _ = wl
-    assert len(search(svc, world, "  ")) == 10
-    assert len(search(svc, world, "'")) == 10
+    assert len(search(svc, world, "  ")) == 11
+    assert len(search(svc, world, "'")) == 11
 
 
 def _audit(world) -> list[tuple[str, dict | None, int | None]]:
@@ -698,3 +702,85 @@ def test_key_columns_compare_bytewise(wl) -> None:
         else:
             got = s.execute(text("SELECT 'a~' > 'a z', 'a~' > 'azz'")).one()
     assert tuple(got) == (True, True) or tuple(got) == (1, 1)
+
+
+# --- date of birth, and booked referrals as open work ---------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["17/05/1960", "17-05-1960", "17.05.1960", "1960-05-17", " 17/5/1960 "])
+def test_search_by_date_of_birth(wl, typed: str) -> None:
+    world, svc, _ = wl
+    assert search(svc, world, typed) == ["NOWAK, Łukasz"]  # the discharged referral is closed
+    flt = WorklistFilter(scope=Scope.ALL, search=typed, include_closed=True)
+    assert len(svc.page(world.actor("lena"), flt)) == 2 == svc.count(world.actor("lena"), flt)
+
+
+def test_search_by_a_date_of_birth_many_share(wl) -> None:
+    world, svc, _ = wl
+    with world.db.read() as s:
+        expected = sorted(
+            f"{family.upper()}, {given}"
+            for family, given in s.execute(
+                select(Patient.family_name, Patient.given_name)
+                .join(Referral, Referral.patient_id == Patient.id)
+                .where(Patient.date_of_birth == date(1970, 1, 1), Referral.is_open.is_(True))
+            )
+        )
+    assert len(expected) > 5
+    assert sorted(search(svc, world, "1/1/1970")) == expected
+    assert search(svc, world, "02/01/1970") == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("31/02/2020", "February 2020 has 29 days"),
+        ("01/01/0001", "the year 1 is outside"),
+        ("1/1/9999", "the year 9999 is outside"),
+        ("0001-01-01", "the year 1 is outside"),
+        ("17/13/1960", "no month 13"),
+    ],
+)
+def test_an_impossible_date_of_birth_finds_nothing_and_says_why(wl, typed: str, says: str) -> None:
+    world, svc, _ = wl
+    term = classify(typed)
+    assert term is not None and term.kind is SearchKind.DATE_OF_BIRTH
+    assert term.note is not None and says in term.note
+    assert search(svc, world, typed) == []
+    assert svc.count(world.actor("lena"), WorklistFilter(scope=Scope.ALL, search=typed)) == 0
+
+
+def test_a_date_of_birth_still_being_typed_finds_nothing(wl) -> None:
+    world, svc, _ = wl
+    for typed in ("17/", "17/05", "17/05/19", "1960-05"):
+        assert search(svc, world, typed) == [], typed
+
+
+def test_date_of_birth_search_uses_its_index(wl) -> None:
+    world, svc, _ = wl
+    if world.db.dialect != "sqlite":
+        pytest.skip("SQLite plan check; PostgreSQL plans are measured by bench/worklist.py")
+    for flt in (
+        WorklistFilter(scope=Scope.ALL, search="17/05/1960"),
+        WorklistFilter(scope=Scope.TEAM, search="17/05/1960"),
+        WorklistFilter(search="17/05/1960"),
+    ):
+        plan = _plan(world, *svc.page_statement(world.actor("lena"), flt))
+        assert "ix_patients_date_of_birth" in plan, plan
+        assert "ix_referrals_patient" in plan, plan
+
+
+def test_the_open_view_includes_booked_referrals_and_counts_agree(wl) -> None:
+    world, svc, ids = wl
+    amy = world.actor("amy")
+    mine = ids_of(svc.page(amy, WorklistFilter()))
+    assert ids["Brown Dora"] in mine
+    assert svc.count(amy, WorklistFilter()) == len(mine)
+    assert ids["Nowak Łukasz"] not in mine  # discharged: closed
+    # The status filter and the open view agree on what "booked" is.
+    booked = lead_ids(svc, world, status=ReferralStatus.BOOKED)
+    assert booked == [ids["Brown Dora"]]
+    assert set(booked) <= set(lead_ids(svc, world))
+    with world.db.read() as s:
+        open_rows = s.scalar(select(func.count()).select_from(Referral).where(Referral.is_open.is_(True)))
+    assert svc.count(world.actor("lena"), WorklistFilter(scope=Scope.ALL)) == open_rows

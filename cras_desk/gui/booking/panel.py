@@ -4,6 +4,10 @@ Booking from the slot list takes at most three keys: Down to the slot (the soone
 selected), Enter to book, Enter again to confirm; Escape backs out of the confirmation. Confirming
 costs one key and means a stray Enter never books anybody.
 
+The patient's needs drive the list: an interpreter and a longer appointment are named above it and
+in every confirmation (the booking records them), and the patient's stated availability filters it
+by default; "Show all slots" (Ctrl+Shift+I) looks past it, and the count says how many it hid.
+
 When another advisor takes the slot first, the service refuses (the database decides, so nobody is
 double-booked); the panel says so, fetches the list again with the same filters, and leaves
 everything else as it was.
@@ -12,44 +16,31 @@ everything else as it was.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (
-    QComboBox,
-    QDateEdit,
-    QFormLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QPushButton,
-    QTableView,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
 
+from cras_desk.domain.appointment_needs import AppointmentNeeds, Availability
 from cras_desk.domain.clock import today_london
-from cras_desk.domain.enums import ClinicianType, TimeOfDay
 from cras_desk.domain.errors import SlotTaken
+from cras_desk.gui.booking.filters import SlotFilters
+from cras_desk.gui.booking.live_box import LiveAppointmentBox
+from cras_desk.gui.booking.needs_text import confirm_needs, count_text, interpreter_text, needs_parts
 from cras_desk.gui.booking.slots_model import SlotTableModel, slot_summary
 from cras_desk.gui.desk_context import DeskContext
+from cras_desk.gui.widgets.announcer import announce
 from cras_desk.gui.widgets.confirm_bar import ConfirmBar
-from cras_desk.gui.widgets.display import weeks_text
 from cras_desk.gui.widgets.error_text import describe_error
 from cras_desk.gui.widgets.panel_keys import PanelKeys
 from cras_desk.gui.widgets.referral_panel import ReferralPanel
-from cras_desk.gui.widgets.tab_order import set_tab_order
+from cras_desk.gui.widgets.tab_order import set_entry, set_tab_order
 from cras_desk.gui.widgets.tables import setup_table
-from cras_desk.services.booking import LiveBooking, SlotQuery, SlotRow
+from cras_desk.gui.widgets.vertical_scroll import reveal_current
+from cras_desk.services.booking import LiveBooking, SlotQuery, SlotRow, SlotSearch
 from cras_desk.services.choice import ChoiceOfferView, ChoiceOption, Decision
 
 REASON_FIELD = "booking_reason"
-DEFAULT_DAYS = 28  # the finder looks four weeks ahead unless told otherwise
 SLOT_LIMIT = 200
 
 SHORTCUTS: list[tuple[str, str]] = [
@@ -59,6 +50,11 @@ SHORTCUTS: list[tuple[str, str]] = [
     ),
     ("Escape", "Go back from a confirmation without booking"),
     ("Ctrl+Shift+F", "Find slots again with the filters shown (Return in a filter does too)"),
+    (
+        "Ctrl+Shift+I",
+        "Show all slots, ignoring the patient's availability (toggle; off again for the next patient)",
+    ),
+    ("Ctrl+Shift+W", "Change when the patient can come (their availability)"),
     ("Ctrl+Shift+B", "Rebook the live appointment into the selected slot (Return on the list does too)"),
     ("Ctrl+Shift+P", "Cancel the live appointment: the patient asked"),
     ("Ctrl+Shift+V", "Cancel the live appointment: the provider cancelled"),
@@ -66,27 +62,13 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Ctrl+Shift+A", "Record that the patient attended"),
 ]
 
-_DAY_PARTS: tuple[tuple[str, TimeOfDay | None], ...] = (
-    ("Any time", None),
-    ("Morning (before 12:00)", TimeOfDay.MORNING),
-    ("Afternoon (12:00 to 17:00)", TimeOfDay.AFTERNOON),
-    ("Evening (from 17:00)", TimeOfDay.EVENING),
-)
-
 
 @dataclass(frozen=True)
 class _Context:
     sites: list[ChoiceOption]
     last_offer: ChoiceOfferView | None
     live: LiveBooking | None
-
-
-def _qdate(d: date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> date:
-    return date(q.year(), q.month(), q.day())
+    needs: AppointmentNeeds
 
 
 class BookingPanel(ReferralPanel):
@@ -102,13 +84,9 @@ class BookingPanel(ReferralPanel):
         keys.add("Return", self.request_book, only_in=self.table)
         keys.add("Enter", self.request_book, only_in=self.table)
         keys.add("Ctrl+Shift+F", self.find)
-        for field in (
-            self.sites_list,
-            self.date_from,
-            self.date_to,
-            self.day_part_combo,
-            self.clinician_combo,
-        ):
+        keys.add("Ctrl+Shift+I", self.toggle_show_all)
+        keys.add("Ctrl+Shift+W", self.edit_availability)
+        for field in self.filters.fields:
             keys.add("Return", self.find, only_in=field)
             keys.add("Enter", self.find, only_in=field)
         keys.add("Ctrl+Shift+B", self.request_rebook)
@@ -128,44 +106,29 @@ class BookingPanel(ReferralPanel):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
         title.setFont(font)
+        self.needs_label = QLabel(self)
+        self.needs_label.setWordWrap(True)
+        self.needs_label.setAccessibleName("What this appointment needs")
+        bold = QFont(self.needs_label.font())
+        bold.setBold(True)
+        self.needs_label.setFont(bold)
+        self.needs_label.hide()
 
-        self.sites_list = QListWidget(self)
-        self.sites_list.setAccessibleName("Sites to search (Space ticks a site)")
-        self.sites_list.setMaximumHeight(90)
-        self.sites_list.itemChanged.connect(self._site_ticked)
-        self.date_from = QDateEdit(self)
-        self.date_from.setCalendarPopup(True)
-        self.date_from.setDisplayFormat("ddd d MMM yyyy")
-        self.date_from.setAccessibleName("Earliest date")
-        self.date_to = QDateEdit(self)
-        self.date_to.setCalendarPopup(True)
-        self.date_to.setDisplayFormat("ddd d MMM yyyy")
-        self.date_to.setAccessibleName("Latest date")
-        self.day_part_combo = QComboBox(self)
-        self.day_part_combo.setAccessibleName("Time of day")
-        for label, part in _DAY_PARTS:
-            self.day_part_combo.addItem(label, part)
-        self.clinician_combo = QComboBox(self)
-        self.clinician_combo.setAccessibleName("Clinician type")
-        self.clinician_combo.addItem("Any clinician", None)
-        for ct in ClinicianType:
-            self.clinician_combo.addItem(ct.value.replace("_", " ").capitalize(), ct)
-        self.find_button = QPushButton("Find slots (Ctrl+Shift+F)", self)
-        self.find_button.setAccessibleName("Find slots")
-        self.find_button.clicked.connect(self.find)
-
-        filters = QGroupBox("Find a slot", self)
-        form = QFormLayout(filters)
-        form.addRow("Sites:", self.sites_list)
-        dates = QHBoxLayout()
-        dates.addWidget(self.date_from)
-        dates.addWidget(QLabel("to", filters))
-        dates.addWidget(self.date_to)
-        dates.addStretch(1)
-        form.addRow("Dates:", dates)
-        form.addRow("Time of day:", self.day_part_combo)
-        form.addRow("Clinician:", self.clinician_combo)
-        form.addRow("", self.find_button)
+        self.filters = SlotFilters(self)
+        self.filters.find_requested.connect(self.find)
+        self.filters.edit_availability_requested.connect(self.edit_availability)
+        self.filters.availability_editor.save_requested.connect(self.save_availability)
+        self.filters.availability_editor.cancelled.connect(self._close_availability_editor)
+        # The filters' widgets by name, as the panel's callers and tests know them.
+        self.sites_list = self.filters.sites_list
+        self.date_from, self.date_to = self.filters.date_from, self.filters.date_to
+        self.day_part_combo = self.filters.day_part_combo
+        self.clinician_combo = self.filters.clinician_combo
+        self.find_button = self.filters.find_button
+        self.show_all = self.filters.show_all
+        self.availability_editor = self.filters.availability_editor
+        self.availability_label = self.filters.availability_label
+        self.availability_button = self.filters.availability_button
 
         self.model = SlotTableModel(self)
         self.table = QTableView(self)
@@ -177,69 +140,40 @@ class BookingPanel(ReferralPanel):
 
         self.confirm = ConfirmBar(self)
 
-        self.live_box = QGroupBox("Live appointment", self)
-        self.live_label = QLabel(self.live_box)
-        self.live_label.setWordWrap(True)
-        self.live_label.setAccessibleName("Live appointment")
-        self.reason_edit = QLineEdit(self.live_box)
-        self.reason_edit.setAccessibleName("Reason for cancelling, moving or not attending")
-        self.reason_edit.setPlaceholderText("Reason (needed to cancel or rebook; kept as you type)")
+        self.live_box = LiveAppointmentBox(self)
+        self.live_label = self.live_box.label
+        self.reason_edit = self.live_box.reason_edit
         self.reason_edit.textChanged.connect(self._reason_changed)
-        self.cancel_patient_button = QPushButton("Cancel: patient asked (Ctrl+Shift+P)", self.live_box)
-        self.cancel_patient_button.setAccessibleName("Cancel the appointment at the patient's request")
-        self.cancel_provider_button = QPushButton("Cancel: provider (Ctrl+Shift+V)", self.live_box)
-        self.cancel_provider_button.setAccessibleName("Cancel the appointment: the provider cancelled")
-        self.rebook_button = QPushButton("Rebook to selected slot (Ctrl+Shift+B)", self.live_box)
-        self.rebook_button.setAccessibleName("Move the appointment to the selected slot")
-        self.dna_button = QPushButton("Did not attend (Ctrl+Shift+D)", self.live_box)
-        self.dna_button.setAccessibleName("Record that the patient did not attend")
-        self.attended_button = QPushButton("Attended (Ctrl+Shift+A)", self.live_box)
-        self.attended_button.setAccessibleName("Record that the patient attended")
+        self.rebook_button = self.live_box.rebook_button
+        self.cancel_patient_button = self.live_box.cancel_patient_button
+        self.cancel_provider_button = self.live_box.cancel_provider_button
+        self.dna_button = self.live_box.dna_button
+        self.attended_button = self.live_box.attended_button
         self.cancel_patient_button.clicked.connect(lambda: self.request_cancel(by_patient=True))
         self.cancel_provider_button.clicked.connect(lambda: self.request_cancel(by_patient=False))
         self.rebook_button.clicked.connect(self.request_rebook)
         self.dna_button.clicked.connect(self.request_dna)
         self.attended_button.clicked.connect(self.request_attended)
-        live_layout = QVBoxLayout(self.live_box)
-        live_layout.addWidget(self.live_label)
-        live_layout.addWidget(self.reason_edit)
-        row1 = QHBoxLayout()
-        for button in (self.rebook_button, self.cancel_patient_button, self.cancel_provider_button):
-            row1.addWidget(button)
-        row1.addStretch(1)
-        row2 = QHBoxLayout()
-        for button in (self.dna_button, self.attended_button):
-            row2.addWidget(button)
-        row2.addStretch(1)
-        live_layout.addLayout(row1)
-        live_layout.addLayout(row2)
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
-        layout.addWidget(self.banner)
-        layout.addWidget(filters)
+        layout.addWidget(self.needs_label)
+        layout.addWidget(self.filters)
         layout.addWidget(self.count_label)
         layout.addWidget(self.table, 1)
+        # Under the list, where Return was pressed: "booked", "slot just taken" and the question.
+        layout.addWidget(self.banner)
         layout.addWidget(self.confirm)
         layout.addWidget(self.live_box)
 
         order: list[QWidget] = [
-            self.sites_list,
-            self.date_from,
-            self.date_to,
-            self.day_part_combo,
-            self.clinician_combo,
-            self.find_button,
+            *self.filters.focus_order(),
             self.table,
             self.reason_edit,
-            self.rebook_button,
-            self.cancel_patient_button,
-            self.cancel_provider_button,
-            self.dna_button,
-            self.attended_button,
+            *self.live_box.buttons,
         ]
         set_tab_order(order)
-        self.setFocusProxy(self.table)
+        set_entry(self, self.table)
 
     # -- referral ---------------------------------------------------------------------------------
 
@@ -251,14 +185,9 @@ class BookingPanel(ReferralPanel):
         self.confirm.reject()
         self.model.set_slots([])
         self.count_label.clear()
-        self.sites_list.blockSignals(True)
-        self.sites_list.clear()
-        self.sites_list.blockSignals(False)
-        today = today_london()
-        self.date_from.setDate(_qdate(today))
-        self.date_to.setDate(_qdate(today + timedelta(days=DEFAULT_DAYS)))
-        self.day_part_combo.setCurrentIndex(0)
-        self.clinician_combo.setCurrentIndex(0)
+        # Every patient starts with their own availability applied: looking past it is per patient.
+        self.filters.reset(today_london())
+        self._show_needs(None)
         rid = self._referral_id
         self._restoring = True
         try:
@@ -272,7 +201,7 @@ class BookingPanel(ReferralPanel):
         """Search these sites (the patient's choice). Applies now if loaded, else at the next load."""
         self._preselect = list(site_ids)
         if self._context is not None:
-            self._tick_sites(self._preselect)
+            self.filters.tick_sites(self._preselect)
             self._preselect = None
             self.find()
 
@@ -284,57 +213,100 @@ class BookingPanel(ReferralPanel):
                 sites=services.choice.options(actor, referral_id, only_meeting_adjustments=False),
                 last_offer=services.choice.last_offer(actor, referral_id),
                 live=services.booking.live_booking(actor, referral_id),
+                needs=services.booking.needs(actor, referral_id),
             )
 
         self.run("context", fetch, self._context_loaded)
 
     def _context_loaded(self, context: _Context) -> None:
         self._context = context
-        self.sites_list.blockSignals(True)
-        self.sites_list.clear()
-        for o in context.sites:
-            flag = "" if o.meets_adjustments else "  ⚠ does not meet the patient's adjustments"
-            item = QListWidgetItem(f"{o.site_name} (wait {weeks_text(o.wait_weeks)}){flag}")
-            item.setData(Qt.ItemDataRole.UserRole, o.site_id)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Unchecked)
-            self.sites_list.addItem(item)
-        self.sites_list.blockSignals(False)
+        self.filters.fill_sites(context.sites)
         if self._preselect is not None:
             wanted, self._preselect = self._preselect, None
         elif context.last_offer is not None and context.last_offer.decision is Decision.CHOSEN:
             wanted = [context.last_offer.chosen_site_id] if context.last_offer.chosen_site_id else []
         else:
             wanted = [o.site_id for o in context.sites if o.meets_adjustments]
-        self._tick_sites(wanted)
+        self.filters.tick_sites(wanted)
+        self._show_needs(context.needs)
         self._show_live(context.live)
         self._set_enabled()
         self.find()
 
-    def _tick_sites(self, site_ids: list[int]) -> None:
-        self.sites_list.blockSignals(True)
-        for i in range(self.sites_list.count()):
-            item = self.sites_list.item(i)
-            ticked = item.data(Qt.ItemDataRole.UserRole) in site_ids
-            item.setCheckState(Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked)
-        self.sites_list.blockSignals(False)
-
     def ticked_sites(self) -> list[int]:
-        return [
-            int(self.sites_list.item(i).data(Qt.ItemDataRole.UserRole))
-            for i in range(self.sites_list.count())
-            if self.sites_list.item(i).checkState() == Qt.CheckState.Checked
-        ]
-
-    def _site_ticked(self, _item: QListWidgetItem) -> None:
-        self.find()
+        return self.filters.ticked_sites()
 
     def _show_live(self, live: LiveBooking | None) -> None:
         if live is None:
             self.live_label.setText("No live appointment.")
         else:
-            self.live_label.setText(f"Booked: {slot_summary(live)}")
+            extras = [interpreter_text(live.interpreter_language)]
+            if self.needs is not None and self.needs.longer_minutes:
+                extras.append(f"Longer appointment: {live.duration_minutes} min")
+            self.live_label.setText(
+                "".join([f"Booked: {slot_summary(live)}", *(f". {e}" for e in extras if e)])
+            )
         self._set_enabled()
+
+    # -- the patient's needs ----------------------------------------------------------------------
+
+    @property
+    def needs(self) -> AppointmentNeeds | None:
+        return self._context.needs if self._context is not None else None
+
+    def _show_needs(self, needs: AppointmentNeeds | None) -> None:
+        if needs is not None and self._context is not None:
+            self._context = replace(self._context, needs=needs)
+        parts = needs_parts(needs) if needs is not None else []
+        self.needs_label.setText("  ·  ".join(parts))
+        self.needs_label.setVisible(bool(parts))
+        self.filters.show_availability(needs)
+        self.filters.set_enabled(self._context is not None and not self._busy, needs)
+
+    def toggle_show_all(self) -> None:
+        if self.show_all.isEnabled():
+            self.show_all.toggle()  # finds again
+
+    def edit_availability(self) -> None:
+        needs = self.needs
+        if needs is None or self._busy:
+            return
+        self.availability_editor.set_availability(needs.availability)
+        self.availability_editor.show()
+        self.availability_editor.weekday_boxes[0].setFocus()
+
+    def _close_availability_editor(self) -> None:
+        self.availability_editor.hide()
+        self.availability_button.setFocus()
+
+    def save_availability(self, availability: Availability) -> None:
+        rid = self._referral_id
+        if rid is None or self._busy or self._context is None:
+            return
+        services, actor = self.ctx.services, self.ctx.actor
+        self._busy = True
+        self._set_enabled()
+        self.banner.info("Saving the patient's availability…")
+
+        def saved(needs: AppointmentNeeds) -> None:
+            if not self.is_current(rid):
+                return
+            self._busy = False
+            self._show_needs(needs)
+            self._close_availability_editor()
+            said = needs.availability.describe() or "any day, any time"
+            self.banner.success(f"Availability saved: {said}. The slot list follows it.")
+            self._set_enabled()
+            self.find()
+            self.changed.emit(rid)
+
+        def failed(exc: BaseException) -> None:
+            if self.is_current(rid):
+                self._busy = False
+                self._set_enabled()
+                self.banner.error(describe_error(exc))  # the editor stays open with what was ticked
+
+        self.run_change(lambda: services.booking.set_availability(actor, rid, availability), saved, failed)
 
     @property
     def live(self) -> LiveBooking | None:
@@ -343,36 +315,15 @@ class BookingPanel(ReferralPanel):
     def _set_enabled(self) -> None:
         loaded = self._context is not None and not self._busy
         live = self.live is not None
-        for widget in (
-            self.sites_list,
-            self.date_from,
-            self.date_to,
-            self.day_part_combo,
-            self.clinician_combo,
-            self.find_button,
-        ):
-            widget.setEnabled(loaded)
+        self.filters.set_enabled(loaded, self.needs)
         self.reason_edit.setEnabled(self._referral_id is not None)
-        for button in (
-            self.rebook_button,
-            self.cancel_patient_button,
-            self.cancel_provider_button,
-            self.dna_button,
-            self.attended_button,
-        ):
+        for button in self.live_box.buttons:
             button.setEnabled(loaded and live)
 
     # -- finding ----------------------------------------------------------------------------------
 
     def query(self) -> SlotQuery:
-        return SlotQuery(
-            site_ids=tuple(self.ticked_sites()),
-            date_from=_pydate(self.date_from.date()),
-            date_to=_pydate(self.date_to.date()),
-            day_part=self.day_part_combo.currentData(),
-            clinician_type=self.clinician_combo.currentData(),
-            limit=SLOT_LIMIT,
-        )
+        return self.filters.query(SLOT_LIMIT)
 
     def find(self) -> None:
         rid = self._referral_id
@@ -382,22 +333,27 @@ class BookingPanel(ReferralPanel):
         if not q.site_ids:
             self.model.set_slots([])
             self.count_label.setText("Tick at least one site to search.")
+            announce(self, self.count_label.text())
             return
         if q.date_to is not None and q.date_from is not None and q.date_to < q.date_from:
             self.banner.warning("The latest date is before the earliest date.")
             return
         services, actor = self.ctx.services, self.ctx.actor
         self.count_label.setText("Searching…")
-        self.run("find", lambda: services.booking.find_slots(actor, rid, q), self._found)
+        self.run("find", lambda: services.booking.search_slots(actor, rid, q), self._found)
 
-    def _found(self, rows: list[SlotRow]) -> None:
-        self.model.set_slots(rows)
-        n = len(rows)
-        more = " (the first ones; narrow the dates to see others)" if n >= SLOT_LIMIT else ""
-        self.count_label.setText(f"{n} free slot{'s' if n != 1 else ''}{more}" if n else "No free slots.")
+    def _found(self, search: SlotSearch) -> None:
+        self.model.set_slots(search.slots)
+        self._show_needs(search.needs)  # as the search read them: the newest
+        n = len(search.slots)
+        self.count_label.setText(count_text(search, SLOT_LIMIT))
+        if not n:  # nothing to move to: said, wherever the advisor is (a count would talk over "Booked")
+            announce(self, self.count_label.text())
         if n:
             row = min(self._reselect_row, n - 1)
             self.table.selectRow(row)
+            if self.table.hasFocus():
+                reveal_current(self.table)  # the row Return books, in view on a short screen
         self._reselect_row = 0
 
     def selected_slot(self) -> SlotRow | None:
@@ -417,8 +373,9 @@ class BookingPanel(ReferralPanel):
         slot = self.selected_slot()
         if slot is None or self._busy or self._referral_id is None:
             return
+        needs = confirm_needs(self.needs) if self.needs is not None else ""
         self.confirm.ask(
-            f"Book {slot_summary(slot)}? An appointment letter will be queued.",
+            f"Book {slot_summary(slot)}?{needs} An appointment letter will be queued.",
             "Book",
             lambda: self.book(slot),
             return_focus=self.table,
@@ -451,8 +408,10 @@ class BookingPanel(ReferralPanel):
         reason = self._reason_or_ask("moving the appointment")
         if reason is None:
             return
+        needs = confirm_needs(self.needs) if self.needs is not None else ""
         self.confirm.ask(
-            f"Move the appointment from {slot_summary(live)} to {slot_summary(slot)}? Reason: {reason}",
+            f"Move the appointment from {slot_summary(live)} to {slot_summary(slot)}? "
+            f"Reason: {reason}.{needs}",
             "Rebook",
             lambda: self._rebook(live, slot, reason),
             return_focus=self.table,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime
+from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -30,13 +30,16 @@ from PySide6.QtWidgets import (
 
 from cras_desk.domain.clock import LONDON
 from cras_desk.domain.contact_policy import NextStep
-from cras_desk.domain.enums import ContactOutcome
+from cras_desk.domain.enums import ContactOutcome, PhoneStatus
 from cras_desk.gui.call_outcome.quick_picks import QuickPick, quick_picks
 from cras_desk.gui.desk_context import DeskContext
+from cras_desk.gui.patient.phone_text import PHONE_STATUS_TEXT
 from cras_desk.gui.widgets.confirm_bar import ConfirmBar
+from cras_desk.gui.widgets.flow_layout import FlowLayout
 from cras_desk.gui.widgets.panel_keys import PanelKeys
 from cras_desk.gui.widgets.referral_panel import ReferralPanel
-from cras_desk.gui.widgets.tab_order import set_tab_order
+from cras_desk.gui.widgets.tab_order import set_entry, set_tab_order
+from cras_desk.gui.widgets.vertical_scroll import reveal
 from cras_desk.services.contact import AttemptResult
 from cras_desk.services.patient_record import PatientRecord
 
@@ -58,7 +61,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     *[(f"Alt+{i}", f"Call outcome: {label}") for i, (_, label) in enumerate(OUTCOMES, start=1)],
     ("1 … 7", "Call outcome, while the outcome list has focus"),
     ("Ctrl+Return", "Save the call outcome"),
-    ("Ctrl+Shift+H", "Callback in 2 hours"),
+    ("Ctrl+Shift+H", "Callback in 2 hours (after hours: when the centre next opens)"),
     ("Ctrl+Shift+M", "Callback next working day 10:00"),
     ("Ctrl+Shift+A", "Callback next working day 14:00"),
     ("Ctrl+Shift+G", "Discharge to the GP (with the reason typed; asks to confirm)"),
@@ -66,6 +69,8 @@ SHORTCUTS: list[tuple[str, str]] = [
 ]
 
 _CALLBACK_FORMAT = "ddd d MMM yyyy HH:mm"
+_CALLBACK_UNSET = "Not chosen yet"
+PICKS_REFRESH_MS = 60_000
 
 
 class CallOutcomePanel(ReferralPanel):
@@ -75,6 +80,7 @@ class CallOutcomePanel(ReferralPanel):
         self._saving = False
         self._restoring = False
         self._picks: list[QuickPick] = []
+        self._hours = ctx.services.contact.hours
         self._build()
         self._keys = PanelKeys(self)
         for i, (outcome, _label) in enumerate(OUTCOMES, start=1):
@@ -87,6 +93,11 @@ class CallOutcomePanel(ReferralPanel):
         for index, keys in enumerate(("Ctrl+Shift+H", "Ctrl+Shift+M", "Ctrl+Shift+A")):
             self._keys.add(keys, lambda i=index: self.apply_quick_pick(i))
         self._keys.attach()
+        # The picks' labels ("In 2 hours (15:30)") follow the clock while the panel is open.
+        self._picks_timer = QTimer(self)
+        self._picks_timer.setInterval(PICKS_REFRESH_MS)
+        self._picks_timer.timeout.connect(self._refresh_picks)
+        self._picks_timer.start()
         self.referral_changed(True)
 
     # -- layout -----------------------------------------------------------------------------------
@@ -117,6 +128,9 @@ class CallOutcomePanel(ReferralPanel):
         self.number_combo = QComboBox(self)
         self.number_combo.setEditable(True)
         self.number_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        # Sized to a number, not to its longest entry ("... (mobile, wrong number: do not use)").
+        self.number_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.number_combo.setMinimumContentsLength(16)
         self.number_combo.setAccessibleName("Number used")
         self.number_combo.setToolTip("The number you called; type another if you used a different one")
 
@@ -125,33 +139,49 @@ class CallOutcomePanel(ReferralPanel):
         self.notes_edit.setPlaceholderText("Notes about the call (kept as you type)")
         self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.setMinimumHeight(70)
+        self.notes_edit.setMaximumHeight(120)  # the rest of a tall panel is not for notes
         self.notes_edit.textChanged.connect(self._notes_changed)
 
+        # No time until the advisor gives one: a pre-filled time nobody chose would be saved as the
+        # patient's wish. "Not chosen" is the edit's minimum (now), so its arrows start from now.
         self.callback_edit = QDateTimeEdit(self)
         self.callback_edit.setCalendarPopup(True)
         self.callback_edit.setDisplayFormat(_CALLBACK_FORMAT)
+        self.callback_edit.setSpecialValueText(_CALLBACK_UNSET)
         self.callback_edit.setAccessibleName("Callback date and time (UK time)")
-        self.callback_edit.setToolTip("When the patient asked to be called back, UK time")
+        self.callback_edit.setToolTip(
+            f"When the patient asked to be called back, UK time; the centre calls {self._hours.describe()}"
+        )
+        self.callback_edit.dateTimeChanged.connect(lambda _v: self._clear_callback_problem())
         self._pick_buttons: list[QPushButton] = []
-        picks_row = QHBoxLayout()
-        picks_row.setContentsMargins(0, 0, 0, 0)
+        picks_row = FlowLayout()  # wraps under the edit on a narrow screen
         for _ in range(3):
             button = QPushButton(self)
             self._pick_buttons.append(button)
             picks_row.addWidget(button)
         for index, button in enumerate(self._pick_buttons):
             button.clicked.connect(lambda _c=False, i=index: self.apply_quick_pick(i))
-        picks_row.addStretch(1)
-        callback_box = QWidget(self)
-        callback_layout = QVBoxLayout(callback_box)
+        picks_keys = QLabel("Ctrl+Shift+H, M, A", self)
+        picks_keys.setObjectName("callbackPickKeys")
+        picks_row.addWidget(picks_keys)
+        self.callback_problem = QLabel(self)
+        self.callback_problem.setObjectName("callbackProblem")
+        self.callback_problem.setWordWrap(True)
+        self.callback_problem.setAccessibleName("Callback time problem")
+        self.callback_problem.setStyleSheet("QLabel { color: #8a1c1c; font-weight: bold; }")
+        self.callback_problem.hide()
+        self.callback_box = QWidget(self)
+        callback_layout = QVBoxLayout(self.callback_box)
         callback_layout.setContentsMargins(0, 0, 0, 0)
         callback_layout.addWidget(self.callback_edit)
         callback_layout.addLayout(picks_row)
+        callback_layout.addWidget(self.callback_problem)
 
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # labels go above when narrow
         form.addRow("Number used:", self.number_combo)
         form.addRow("Notes:", self.notes_edit)
-        form.addRow("Call back at:", callback_box)
+        form.addRow("Call back at:", self.callback_box)
 
         self.preview_label = QLabel(self)
         self.preview_label.setWordWrap(True)
@@ -183,16 +213,24 @@ class CallOutcomePanel(ReferralPanel):
         discharge_row.addWidget(self.discharge_reason, 1)
         discharge_row.addWidget(self.discharge_button)
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(title)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.outcome_box)
-        layout.addLayout(form)
-        layout.addWidget(self.preview_label)
+        # The outcomes beside the form rather than above it: on a 768-pixel screen the panel then
+        # fits under the patient pane with Save (and what saving said) in view.
+        details = QVBoxLayout()
+        details.setContentsMargins(0, 0, 0, 0)
+        details.addLayout(form)
+        details.addWidget(self.preview_label)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(self.save_button)
-        layout.addLayout(row)
+        details.addLayout(row)
+        details.addWidget(self.banner)  # under Save, where the advisor is looking
+        details.addStretch(1)
+        columns = QHBoxLayout()
+        columns.addWidget(self.outcome_box, 0, Qt.AlignmentFlag.AlignTop)
+        columns.addLayout(details, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(columns)
         layout.addWidget(self.next_step_label)
         layout.addWidget(self.confirm)
         layout.addStretch(1)
@@ -210,7 +248,7 @@ class CallOutcomePanel(ReferralPanel):
             self.discharge_button,
         ]
         set_tab_order(order)
-        self.setFocusProxy(self._buttons[ContactOutcome.SPOKE])
+        set_entry(self, self._buttons[ContactOutcome.SPOKE])
 
     # -- state ------------------------------------------------------------------------------------
 
@@ -231,11 +269,38 @@ class CallOutcomePanel(ReferralPanel):
             return str(self.number_combo.itemData(index))
         return text
 
-    def callback_at(self) -> datetime:
-        """The callback as an aware datetime: the edit shows London wall-clock time."""
+    def callback_at(self) -> datetime | None:
+        """The callback as an aware datetime (the edit shows London wall-clock time); None until
+        the advisor has chosen one."""
         value = self.callback_edit.dateTime()
+        if value == self.callback_edit.minimumDateTime():
+            return None
         d, t = value.date(), value.time()
         return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=LONDON)
+
+    def _unset_callback(self) -> None:
+        now = datetime.now(LONDON)
+        floor = QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute))
+        self.callback_edit.setMinimumDateTime(floor)
+        self.callback_edit.setDateTime(floor)
+        self._clear_callback_problem()
+
+    def _callback_problem(self, text: str) -> None:
+        """Shown at the field itself, which gets the focus: the advisor sees what to fix, and where."""
+        self.callback_problem.setText(text)
+        self.callback_problem.show()
+        self.callback_edit.setAccessibleDescription(text)  # spoken as the field takes the focus
+        self.callback_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        reveal(self.callback_box)
+
+    def _clear_callback_problem(self) -> None:
+        if self.callback_problem.isVisible() or self.callback_problem.text():
+            self.callback_problem.clear()
+            self.callback_problem.hide()
+            self.callback_edit.setAccessibleDescription("")
+
+    def callback_problem_text(self) -> str:
+        return self.callback_problem.text() if self.callback_problem.isVisible() else ""
 
     def set_callback_at(self, moment: datetime) -> None:
         local = moment.astimezone(LONDON)
@@ -246,15 +311,18 @@ class CallOutcomePanel(ReferralPanel):
     def apply_quick_pick(self, index: int) -> None:
         if not 0 <= index < len(self._picks) or self._referral_id is None:
             return
+        self._refresh_picks()  # worked out now: a pick made an hour after opening the patient is not stale
         if self.outcome() is not ContactOutcome.CALLBACK_REQUESTED:
             self.choose_outcome(ContactOutcome.CALLBACK_REQUESTED, focus=False)
         self.set_callback_at(self._picks[index].at)
 
     def _refresh_picks(self) -> None:
-        self._picks = quick_picks()
+        self._picks = quick_picks(hours=self._hours)
         for pick, button in zip(self._picks, self._pick_buttons, strict=True):
-            button.setText(f"{pick.label} ({pick.key})")
+            button.setText(pick.label)  # the keys are written once beside the three buttons
             button.setAccessibleName(f"Call back {pick.label}")
+            button.setAccessibleDescription(pick.key)
+            button.setToolTip(f"{pick.label} ({pick.key})")
 
     def _set_enabled(self) -> None:
         has = self._referral_id is not None
@@ -290,7 +358,7 @@ class CallOutcomePanel(ReferralPanel):
         finally:
             self._restoring = False
         self._refresh_picks()
-        self.set_callback_at(self._picks[1].at)
+        self._unset_callback()
         self.preview_label.clear()
         self.next_step_label.clear()
         self.confirm.reject()
@@ -312,13 +380,21 @@ class CallOutcomePanel(ReferralPanel):
         text = self.number_combo.currentText().strip()
         typed = text if text and (index < 0 or text != self.number_combo.itemText(index)) else ""
         self.number_combo.clear()
+        # The record lists numbers in use first (the preferred one first of all); a number marked
+        # wrong or not in use stays in the list, last and saying so, and is never chosen for you.
         for phone in record.phones:
             tag = f"{phone.kind}, preferred" if phone.preferred else phone.kind
+            if phone.status is not PhoneStatus.ACTIVE:
+                tag = f"{phone.kind}, {PHONE_STATUS_TEXT[phone.status]}: do not use"
             self.number_combo.addItem(f"{phone.number} ({tag})", phone.number)
+        first_active = next((i for i, p in enumerate(record.phones) if p.status is PhoneStatus.ACTIVE), -1)
         if typed:
             self.number_combo.setEditText(typed)
-        elif record.phones:
-            self.number_combo.setCurrentIndex(0)  # preferred first
+        else:
+            self.number_combo.setCurrentIndex(first_active)
+        edit = self.number_combo.lineEdit()
+        if edit is not None:
+            edit.setCursorPosition(0)  # a narrow field shows the number, not the end of its label
         if self.outcome() is None:
             self.preview_label.setText(f"Now: {step.message}")
         else:
@@ -330,7 +406,10 @@ class CallOutcomePanel(ReferralPanel):
     def _outcome_toggled(self, button_id: int, checked: bool) -> None:
         if not checked:
             return
+        self._clear_callback_problem()
         self._set_enabled()
+        if self.outcome() is ContactOutcome.CALLBACK_REQUESTED:
+            reveal(self.callback_box)  # the time it needs is in view
         self._request_preview()
 
     def _request_preview(self) -> None:
@@ -372,6 +451,16 @@ class CallOutcomePanel(ReferralPanel):
             self._buttons[ContactOutcome.SPOKE].setFocus(Qt.FocusReason.OtherFocusReason)
             return
         callback = self.callback_at() if outcome is ContactOutcome.CALLBACK_REQUESTED else None
+        if outcome is ContactOutcome.CALLBACK_REQUESTED:
+            problem = (
+                "Choose when to call the patient back: type a date and time, or use a quick pick "
+                "(Ctrl+Shift+H, M or A)."
+                if callback is None
+                else self._hours.refusal(callback)
+            )
+            if problem:
+                self._callback_problem(problem)
+                return
         number = self.number_used() or None
         notes = self.notes_edit.toPlainText()
         services, actor = self.ctx.services, self.ctx.actor
@@ -407,6 +496,8 @@ class CallOutcomePanel(ReferralPanel):
             letters = ""
             if result.letter_ids:
                 letters = " The letter is in the print queue."
+            if result.phone_marked_wrong:
+                letters += f" {result.phone_marked_wrong} is now marked as a wrong number."
             self.banner.success(f"Call saved.{letters}")
             self.preview_label.clear()
             self.next_step_label.setText(f"Next step: {result.next_step.message}")

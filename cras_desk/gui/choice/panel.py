@@ -12,7 +12,6 @@ from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -29,9 +28,10 @@ from cras_desk.gui.choice.script import ScriptMissing, fill, load_script, md_esc
 from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.widgets.confirm_bar import ConfirmBar
 from cras_desk.gui.widgets.display import day_text, weeks_text, when_text
+from cras_desk.gui.widgets.flow_layout import FlowLayout
 from cras_desk.gui.widgets.panel_keys import PanelKeys
 from cras_desk.gui.widgets.referral_panel import ReferralPanel
-from cras_desk.gui.widgets.tab_order import set_tab_order
+from cras_desk.gui.widgets.tab_order import set_entry, set_tab_order
 from cras_desk.gui.widgets.tables import setup_table
 from cras_desk.services.choice import ChoiceOfferView, ChoiceOption, Decision
 from cras_desk.services.patient_record import PatientRecord
@@ -137,6 +137,10 @@ class ChoicePanel(ReferralPanel):
         self.script_view = QTextBrowser(self)
         self.script_view.setAccessibleName("Choice script to read to the patient")
         self.script_view.setOpenExternalLinks(False)
+        # A caret the arrow keys move: what lets a screen reader read the script line by line.
+        self.script_view.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
 
         self.model = ChoiceOptionsModel(self)
         self.table = QTableView(self)
@@ -183,11 +187,11 @@ class ChoicePanel(ReferralPanel):
         self.chosen_button.clicked.connect(lambda: self.ask(Decision.CHOSEN))
         self.think_button.clicked.connect(lambda: self.ask(Decision.TIME_TO_THINK))
         self.declined_button.clicked.connect(lambda: self.ask(Decision.DECLINED))
-        buttons = QHBoxLayout()
+        # Wrapping: all three in one row would not fit beside the worklist at 1366 pixels.
+        buttons = FlowLayout()
         buttons.addWidget(self.chosen_button)
         buttons.addWidget(self.think_button)
         buttons.addWidget(self.declined_button)
-        buttons.addStretch(1)
 
         self.confirm = ConfirmBar(self)
         self.last_offer_label = QLabel(self)
@@ -196,11 +200,11 @@ class ChoicePanel(ReferralPanel):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.title_label)
-        layout.addWidget(self.banner)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(QLabel("Notes:", self))
         layout.addWidget(self.notes_edit)
         layout.addLayout(buttons)
+        layout.addWidget(self.banner)  # beside the buttons just pressed, with the confirmation
         layout.addWidget(self.confirm)
         layout.addWidget(self.last_offer_label)
 
@@ -214,7 +218,7 @@ class ChoicePanel(ReferralPanel):
             self.declined_button,
         ]
         set_tab_order(order)
-        self.setFocusProxy(self.table)
+        set_entry(self, self.table)
 
     # -- referral ---------------------------------------------------------------------------------
 

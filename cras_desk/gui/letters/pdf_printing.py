@@ -7,7 +7,7 @@ onto the whole sheet.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize
 from PySide6.QtGui import QColor, QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPrintSupport import QPrinter
@@ -54,3 +54,17 @@ def print_pdf(document: QPdfDocument, printer: QPrinter) -> int:
     finally:
         painter.end()
     return document.pageCount()
+
+
+def print_pdf_bytes(pdf: bytes, printer: QPrinter) -> int:
+    """print_pdf for exactly these bytes, in a document of their own (whatever a preview shows)."""
+    data = QByteArray(pdf)
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    document = QPdfDocument()
+    document.load(buffer)  # a buffer in memory loads at once
+    try:
+        return print_pdf(document, printer)
+    finally:
+        document.close()
+        buffer.close()

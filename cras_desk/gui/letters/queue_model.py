@@ -1,15 +1,24 @@
-"""Table model of the letters waiting to be printed (a short in-memory list from LetterService.queue)."""
+"""Table model of the letter queue screen's list: letters waiting, withdrawn or printed (a short
+in-memory list from LetterService.queue)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, Qt
 
 from cras_desk.domain.clock import to_london
+from cras_desk.domain.enums import LetterStatus
 from cras_desk.domain.nhs_number import format_334
 from cras_desk.gui.widgets.tables import Index, RowTableModel, TableColumn
 from cras_desk.services.letters import QueuedLetter
 
 LETTER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+# The lists the Show box offers: (label, letter state, table's accessible name, empty text).
+VIEWS: tuple[tuple[str, LetterStatus, str, str], ...] = (
+    ("Waiting to print", LetterStatus.QUEUED, "Letters waiting to be printed", "No letters waiting"),
+    ("Withdrawn", LetterStatus.WITHDRAWN, "Letters withdrawn before printing", "No withdrawn letters"),
+    ("Printed (latest)", LetterStatus.PRINTED, "Letters printed, for a reprint", "No printed letters"),
+)
 
 
 class LetterColumn(TableColumn):
@@ -19,6 +28,7 @@ class LetterColumn(TableColumn):
     NHS = "NHS number"
     QUEUED = "Queued"
     PRINT = "Print"
+    STATUS = "Status"  # "Withdrawn: Appointment rebooked on 04/12/2026 by Amy Advisor", "Printed ..."
 
 
 class LetterQueueModel(RowTableModel[QueuedLetter, LetterColumn]):
@@ -47,9 +57,13 @@ class LetterQueueModel(RowTableModel[QueuedLetter, LetterColumn]):
             return format_334(letter.nhs_number)
         if column is LetterColumn.QUEUED:
             return to_london(letter.created_at).strftime("%d %b %Y %H:%M")
+        if column is LetterColumn.STATUS:
+            return letter.state_text
         return "Large print" if letter.large_print else "Standard"
 
     def tooltip(self, letter: QueuedLetter, column: LetterColumn) -> str | None:
+        if column is LetterColumn.STATUS:
+            return letter.state_text  # the whole reason, where the column is too narrow for it
         if column is LetterColumn.PRINT and letter.large_print:
             return "The patient's reasonable adjustments ask for large print (16 pt)."
         if letter.recipient == "gp":

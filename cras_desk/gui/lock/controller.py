@@ -15,6 +15,8 @@ from PySide6.QtWidgets import QApplication, QFrame, QStackedWidget, QWidget
 from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.generated.ui_lock_screen import Ui_LockScreen
 from cras_desk.gui.lock.idle import IdleWatcher
+from cras_desk.gui.widgets.announcer import Announcer
+from cras_desk.gui.widgets.password_edit import protect
 
 
 class LockScreen(QFrame):
@@ -22,6 +24,9 @@ class LockScreen(QFrame):
         super().__init__(parent)
         self.ui = Ui_LockScreen()
         self.ui.setupUi(self)
+        protect(self.ui.password)
+        # Nearer to the password than the window's status bar: a wrong password is spoken from here.
+        self.announcer = Announcer(self.ui.errorLabel, self)
         self.ui.errorLabel.hide()
 
 
@@ -84,7 +89,7 @@ class DeskLock(QObject):
         for a in self._actions:
             a.setEnabled(False)
         self._pages.setCurrentWidget(self.screen)
-        self.screen.ui.errorLabel.hide()
+        self.screen.announcer.clear()
         self.screen.ui.password.clear()
         self.screen.ui.password.setFocus(Qt.FocusReason.OtherFocusReason)
         self.locked.emit()
@@ -113,9 +118,8 @@ class DeskLock(QObject):
         self._error(f"Cannot check the password now ({exc.__class__.__name__}). Try again.")
 
     def _error(self, text: str) -> None:
-        self.screen.ui.errorLabel.setText(text)
-        self.screen.ui.errorLabel.show()
         self.screen.ui.password.setFocus()
+        self.screen.announcer.announce(text, assertive=True)
 
     def unlock(self) -> None:
         """Back to the desk as it was (called after the password has been verified)."""

@@ -29,11 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from cras_desk.domain.clock import to_london, today_london
-from cras_desk.domain.enums import AdjustmentFlag
+from cras_desk.domain.enums import AdjustmentFlag, PhoneStatus
 from cras_desk.domain.rtt import RttBand
 from cras_desk.gui import shortcuts
 from cras_desk.gui.desk_context import DeskContext
+from cras_desk.gui.patient.phone_text import PHONE_STATUS_TEXT
+from cras_desk.gui.patient.record_changes import RecordChanges
 from cras_desk.gui.style import set_role
+from cras_desk.gui.widgets.display import band_words
 from cras_desk.gui.worklist.model import STATUS_TEXT, nhs_334
 
 if TYPE_CHECKING:
@@ -49,6 +52,7 @@ ADJUSTMENT_TEXT: dict[AdjustmentFlag, str] = {
     AdjustmentFlag.LONGER_APPOINTMENT: "Longer appointment",
 }
 WIDE_PANE = 980  # pixels from which the three boxes fit side by side
+TWO_COLUMN_PANE = 720  # below this (beside the worklist on a 1366-pixel screen) they stack
 BAND_TEXT = {
     RttBand.BREACHED: "BREACHED",
     RttBand.CRITICAL: "breaches within 2 weeks",
@@ -82,6 +86,7 @@ class PatientPane(QWidget):
     loaded = Signal(object)  # PatientRecord
     load_failed = Signal(object)  # the exception
     message = Signal(str)  # for the status bar ("Copied ...")
+    changed = Signal(int)  # referral id: contact details or a note saved from this pane
 
     TASK_KEY = "patient.open"
 
@@ -92,6 +97,9 @@ class PatientPane(QWidget):
         self.setAccessibleName("Patient and referral")
         self._record: PatientRecord | None = None
         self._referral_id: int | None = None
+        self.changes = RecordChanges(ctx, self, lambda: self._referral_id)
+        self.changes.changed.connect(self._changed_here)
+        self.changes.message.connect(self.message)
         self._built = False
         self._build_empty()
 
@@ -199,9 +207,9 @@ class PatientPane(QWidget):
         self.history.setMinimumHeight(120)
 
         self._boxes = (contact, clock, referral)
-        self._wide: bool | None = None
+        self._wide: int | None = None  # columns of boxes
         self.grid = grid = QGridLayout()
-        self._arrange(wide=False)
+        self._arrange(0)
 
         history_label = QLabel("Histor&y (newest first)", c)
         history_label.setBuddy(self.history)
@@ -214,46 +222,69 @@ class PatientPane(QWidget):
         inner.addWidget(self.alerts)
         inner.addWidget(self.adjustments_note)
         inner.addLayout(grid)
-        inner.addWidget(history_label)
+        inner.addLayout(self._actions_row(c, history_label))
+        inner.addWidget(self.banner)
         inner.addWidget(self.history, 1)
 
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setWidget(self.content)
+        self.scroll.setAccessibleName("Patient record")  # a Tab stop: arrow keys scroll the record
         self.scroll.setVisible(self._record is not None)
         self._layout.addWidget(self.scroll)
-        self._arrange(wide=self.width() >= WIDE_PANE)
+        self._arrange(self._columns_for(self.width()))
 
-    def _arrange(self, *, wide: bool) -> None:
-        """Wide: contact, clock and referral side by side. Narrow: two columns, the clock above the
-        referral it measures. Rearranged on resize, so a narrow pane is never cut off sideways."""
-        if wide == self._wide:
+    @staticmethod
+    def _columns_for(width: int) -> int:
+        return 3 if width >= WIDE_PANE else 2 if width >= TWO_COLUMN_PANE else 1
+
+    def _actions_row(self, parent: QWidget, history_label: QLabel) -> QHBoxLayout:
+        """The history's heading with the pane's own changes beside it: a note, the contact details."""
+        self.note_button, self.contact_button, self.banner = self.changes.build(parent)
+        row = QHBoxLayout()
+        row.addWidget(history_label)
+        row.addStretch(1)
+        row.addWidget(self.note_button)
+        row.addWidget(self.contact_button)
+        return row
+
+    def _arrange(self, columns: int) -> None:
+        """Three: contact, clock and referral side by side. Two: the clock above the referral it
+        measures, beside the contact. One: stacked. Rearranged on resize, so a narrow pane is never
+        cut off sideways."""
+        if columns == self._wide:
             return
-        self._wide = wide
+        self._wide = columns
         contact, clock, referral = self._boxes
         for box in self._boxes:
             self.grid.removeWidget(box)
-        if wide:
+        if columns == 3:
             self.grid.addWidget(contact, 0, 0)
             self.grid.addWidget(clock, 0, 1)
             self.grid.addWidget(referral, 0, 2)
-        else:
+        elif columns == 2:
             self.grid.addWidget(contact, 0, 0, 2, 1)
             self.grid.addWidget(clock, 0, 1)
             self.grid.addWidget(referral, 1, 1)
+        else:
+            self.grid.addWidget(contact, 0, 0)
+            self.grid.addWidget(clock, 1, 0)
+            self.grid.addWidget(referral, 2, 0)
         for col in range(3):
-            self.grid.setColumnStretch(col, 1 if wide or col < 2 else 0)
+            self.grid.setColumnStretch(col, 1 if col < columns else 0)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         if self._built:
-            self._arrange(wide=event.size().width() >= WIDE_PANE)
+            self._arrange(self._columns_for(event.size().width()))
 
     # --- loading ---------------------------------------------------------------------------------
 
     def show_referral(self, referral_id: int | None) -> None:
         """Open the referral's record in the background (an audited read) and show it."""
+        if self._built and referral_id != self._referral_id:
+            self.banner.clear()  # a message about the last patient's record is not about this one
         self._referral_id = referral_id
         if referral_id is None:
             self._record = None
@@ -321,8 +352,8 @@ class PatientPane(QWidget):
         left = rtt.days_to_breach(today)
         self.weeks.setText(f"{rtt.weeks_waited(today)} weeks ({rtt.days_waited(today)} days)")
         when = f"{-left} days ago" if left < 0 else ("today" if left == 0 else f"in {left} days")
-        breached = " - BREACHED" if band is RttBand.BREACHED else ""
-        self.breach.setText(f"{_long_date(rtt.breach_date)} ({when}){breached}")
+        # The band in words, not only in the label's colour.
+        self.breach.setText(f"{_long_date(rtt.breach_date)} ({when}, {band_words(band)})")
         self.breach.setToolTip(BAND_TEXT[band])
         self.breach.setAccessibleName(f"Breach {_long_date(rtt.breach_date)}, {when}, {BAND_TEXT[band]}")
         set_role(self.breach, band.value, name="band")
@@ -335,7 +366,8 @@ class PatientPane(QWidget):
         self.history.clear()
         items = []
         for h in r.history:  # the service gives them newest first
-            item = QTreeWidgetItem([f"{to_london(h.at):%d %b %Y %H:%M}", h.summary, h.by or ""])
+            one_line = " / ".join(h.summary.splitlines())  # a note's lines, on the row's one line
+            item = QTreeWidgetItem([f"{to_london(h.at):%d %b %Y %H:%M}", one_line, h.by or ""])
             item.setToolTip(1, h.summary)
             items.append(item)
         self.history.addTopLevelItems(items)
@@ -382,7 +414,14 @@ class PatientPane(QWidget):
             h = QHBoxLayout(row)
             h.setContentsMargins(0, 0, 0, 0)
             text = f"<b>{phone.number}</b> {phone.kind}" + (" (preferred)" if phone.preferred else "")
+            spoken = f"{phone.kind} {phone.number}" + (", preferred" if phone.preferred else "")
+            if phone.status is not PhoneStatus.ACTIVE:
+                # Struck through and said in words: never dialled by mistake, whatever the colours.
+                words = PHONE_STATUS_TEXT[phone.status]
+                text = f"<s>{phone.number}</s> {phone.kind} <b>({words.upper()}: do not call)</b>"
+                spoken = f"{phone.kind} {phone.number}, {words}, do not call"
             label = _label(row, f"patientPhone{i}", text)
+            label.setAccessibleName(spoken)
             label.setWordWrap(False)
             copy = QToolButton(row)
             copy.setObjectName(f"copyPhone{i}")
@@ -395,6 +434,27 @@ class PatientPane(QWidget):
             h.addWidget(copy)
             h.addStretch(1)
             self.phones_layout.addWidget(row)
+
+    # --- changes made from the pane (patient/record_changes.py) ----------------------------------
+
+    def edit_contact_details(self) -> bool:
+        self.build()
+        return self.changes.edit_contact_details()
+
+    def add_note(self) -> bool:
+        self.build()
+        return self.changes.add_note()
+
+    def hide_dialogs(self) -> None:
+        self.changes.hide_dialogs()
+
+    def show_dialogs(self) -> None:
+        self.changes.show_dialogs()
+
+    def _changed_here(self, referral_id: int) -> None:
+        if referral_id == self._referral_id:
+            self.reload()
+        self.changed.emit(referral_id)
 
     # --- clipboard -------------------------------------------------------------------------------
 

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QWidget
 from cras_desk import credentials
 from cras_desk.gui.generated.ui_database_connection import Ui_DatabaseConnectionDialog
 from cras_desk.gui.sign_in.connection import Target, embedded_target, target_from
+from cras_desk.gui.widgets.announcer import Announcer
+from cras_desk.gui.widgets.password_edit import protect
 
 NO_KEYRING = (
     "This computer has no system keyring: the database password cannot be remembered and will be "
@@ -32,6 +34,8 @@ class DatabaseConnectionDialog(QDialog):
         self.ui.remember.setChecked(have_keyring)
         self.ui.keyringNotice.setText("" if have_keyring else NO_KEYRING)
         self.ui.keyringNotice.setVisible(not have_keyring)
+        protect(self.ui.password)
+        self.announcer = Announcer(self.ui.errorLabel, self)
         self.ui.errorLabel.hide()
         self.ui.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Use this connection")
         self.ui.buttons.accepted.connect(self._accept)
@@ -75,5 +79,4 @@ class DatabaseConnectionDialog(QDialog):
         self.accept()
 
     def _error(self, text: str) -> None:
-        self.ui.errorLabel.setText(text)
-        self.ui.errorLabel.show()
+        self.announcer.announce(text, assertive=True)

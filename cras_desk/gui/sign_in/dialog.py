@@ -22,6 +22,8 @@ from cras_desk.gui.generated.ui_sign_in import Ui_SignInDialog
 from cras_desk.gui.sign_in.connection import Target, prepare, remember_password
 from cras_desk.gui.style import set_role
 from cras_desk.gui.tasks import TaskRunner
+from cras_desk.gui.widgets.announcer import Announcer
+from cras_desk.gui.widgets.password_edit import protect
 from cras_desk.services.actor import Actor
 from cras_desk.settings import Settings
 
@@ -87,6 +89,10 @@ class SignInDialog(QDialog):
         self.ui.signInButton.clicked.connect(self.sign_in)
         self.ui.quitButton.clicked.connect(self.reject)
         self.ui.databaseButton.clicked.connect(self.choose_database)
+        protect(self.ui.password)
+        protect(self.ui.dbPassword)
+        # The error line is where sign-in problems are shown and, as a notification, spoken.
+        self.announcer = Announcer(self.ui.errorLabel, self)
         self.ui.errorLabel.hide()
         self.ui.progress.hide()
         self.ui.progressLabel.hide()
@@ -169,15 +175,17 @@ class SignInDialog(QDialog):
         self.target = target
         self.database = None
         self._preparing = False
-        self.ui.errorLabel.hide()
+        self.announcer.clear()
         self._show_target()
 
     # --- signing in ------------------------------------------------------------------------------
 
     def show_error(self, text: str) -> None:
-        self.ui.errorLabel.setText(text)
-        self.ui.errorLabel.setVisible(bool(text))
         set_role(self.ui.errorLabel, "error")
+        if text:
+            self.announcer.announce(text, assertive=True)
+        else:
+            self.announcer.clear()
 
     def sign_in(self) -> None:
         username = self.ui.userName.text().strip()
@@ -199,7 +207,7 @@ class SignInDialog(QDialog):
             return
         self._sign_in_waiting = False
         self.ui.signInButton.setEnabled(False)
-        self.ui.errorLabel.hide()
+        self.announcer.clear()
         db = self.database
         from cras_desk.services.auth import AuthService
 
@@ -210,12 +218,13 @@ class SignInDialog(QDialog):
         self.ui.signInButton.setEnabled(True)
         if self.target.pending:
             if actor.role is not Role.ADMIN:
+                self.ui.password.clear()
+                self._switch_to(self._saved_target)
+                # After the switch, which clears the error line: the advisor must see why.
                 self.show_error(
                     "Only an administrator can change this desk's database. "
                     "Going back to the saved connection."
                 )
-                self.ui.password.clear()
-                self._switch_to(self._saved_target)
                 return
             self._save_target()
         elif self.target.is_server and self.target.password is not None:

@@ -31,11 +31,12 @@ from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import PermissionDenied
 from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.team.models import AdvisorReferralsModel, WorkloadModel
+from cras_desk.gui.widgets.announcer import announce
 from cras_desk.gui.widgets.banner import MessageBanner
 from cras_desk.gui.widgets.confirm_bar import ConfirmBar
 from cras_desk.gui.widgets.error_text import describe_error
 from cras_desk.gui.widgets.panel_keys import PanelKeys
-from cras_desk.gui.widgets.tab_order import set_tab_order
+from cras_desk.gui.widgets.tab_order import set_entry, set_tab_order
 from cras_desk.gui.widgets.tables import setup_table
 from cras_desk.services.actor import Actor
 from cras_desk.services.assignment import UNASSIGNED_ID, AdvisorLoad
@@ -185,7 +186,7 @@ class TeamLeadView(QWidget):
             self.refresh_button,
         ]
         set_tab_order(order)
-        self.setFocusProxy(self.workload_table)
+        set_entry(self, self.workload_table)
 
     # -- the common widget interface --------------------------------------------------------------
 
@@ -234,6 +235,7 @@ class TeamLeadView(QWidget):
         self.content.hide()
         self.refusal_label.setText(message)
         self.refusal_label.show()
+        announce(self, message)
         self._set_enabled()
 
     def refusal_text(self) -> str:

@@ -1,7 +1,11 @@
-"""A message strip at the top of a panel: errors, warnings and outcomes, in readable colours.
+"""A message strip in a panel, beside the control just used: errors, warnings and outcomes.
+
+The panels place it under their action buttons, and showing it scrolls it into view, so on a
+768-pixel screen the result of pressing Save or Book is where the advisor is looking.
 
 Inline rather than a message box: the advisor is mid-call, and a modal box would steal focus
-from what they were typing. The text stays until the next action replaces it.
+from what they were typing. The text stays until the next action replaces it. Each message is
+also spoken by screen readers, through the window's announcer (widgets/announcer.py).
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ from enum import StrEnum
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+
+from cras_desk.gui.widgets.announcer import announce
+from cras_desk.gui.widgets.vertical_scroll import reveal
 
 
 class Level(StrEnum):
@@ -54,6 +61,9 @@ class MessageBanner(QFrame):
         self._label.setText(f"{word}: {text}")
         self.setAccessibleDescription(text)
         self.show()
+        reveal(self)  # where the advisor is looking, even when the panel is scrolled
+        # Heard as well as seen: the advisor's focus stays where they were typing.
+        announce(self, f"{word}: {text}", assertive=level is Level.ERROR)
 
     def error(self, text: str) -> None:
         self.show_message(Level.ERROR, text)

@@ -12,6 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from cras_desk.gui.widgets.vertical_scroll import reveal
+
 
 class ConfirmBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -54,7 +56,11 @@ class ConfirmBar(QFrame):
         self.yes_button.setText(f"{yes_text} (Enter)")
         self._on_yes, self._on_no, self._return_focus = on_yes, on_no, return_focus
         self.show()
+        # Heard without the announcer: focus entering the bar makes Orca say its name and its
+        # description, the question (scripts/orca_call_flow.py shows it); a notification as well
+        # would say it twice.
         self.yes_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        reveal(self)  # in view even when the panel is scrolled on a short screen
 
     @property
     def pending(self) -> bool:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from cras_desk.domain.clock import to_london
 from cras_desk.domain.contact_policy import format_date
 from cras_desk.domain.geo import miles
+from cras_desk.domain.rtt import RttBand
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -33,3 +34,27 @@ def weeks_text(weeks: int | None) -> str:
     if weeks is None:
         return "not published"
     return "1 week" if weeks == 1 else f"{weeks} weeks"
+
+
+# Said in words as well as in the cell's colour: colour alone is lost on colour-blind advisors,
+# in greyscale screenshots and to screen readers.
+_BAND_MARK = {RttBand.CRITICAL: "<2wk", RttBand.WARNING: "<4wk"}
+_BAND_WORDS = {
+    RttBand.BREACHED: "BREACHED",
+    RttBand.CRITICAL: "< 2 weeks",
+    RttBand.WARNING: "< 4 weeks",
+    RttBand.OK: "on target",
+}
+
+
+def band_words(band: RttBand) -> str:
+    """The RTT band in a few words, for beside a breach date: "BREACHED", "< 2 weeks"."""
+    return _BAND_WORDS[band]
+
+
+def breach_in_text(days_left: int, band: RttBand) -> str:
+    """The worklist's "Breach in" cell: "3 over", "10 <2wk", "25 <4wk", "60"."""
+    if days_left < 0:
+        return f"{-days_left} over"
+    mark = _BAND_MARK.get(band)
+    return f"{days_left} {mark}" if mark else str(days_left)

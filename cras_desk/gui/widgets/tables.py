@@ -13,7 +13,9 @@ from enum import IntEnum
 from typing import Any, Generic, Self, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QTableView
+
+from cras_desk.gui.widgets.column_fit import fit_columns
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -37,8 +39,7 @@ def setup_table(table: QTableView, name: str, *, multi: bool = False) -> None:
     table.setWordWrap(False)
     table.setAlternatingRowColors(True)
     header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    fit_columns(table)  # never scrolls sideways: columns squeeze (text elided) to the table's width
     header.setAccessibleName(f"{name}: column headings")
     table.verticalHeader().setAccessibleName(f"{name}: row numbers")
     table.setCornerButtonEnabled(multi)

@@ -36,6 +36,7 @@ from cras_desk.domain.enums import Priority, ReferralStatus
 from cras_desk.domain.rtt import RttBand, RttClock
 from cras_desk.gui.style import BAND_COLOURS, CLAIMED_BY_OTHER, URGENT_TEXT
 from cras_desk.gui.tasks import TaskRunner
+from cras_desk.gui.widgets.display import breach_in_text
 from cras_desk.services.actor import Actor
 from cras_desk.services.worklist import SortKey, WorklistFilter, WorklistRow, WorklistService
 
@@ -80,6 +81,8 @@ STATUS_TEXT: dict[ReferralStatus, str] = {
     ReferralStatus.DISCHARGED: "Discharged",
     ReferralStatus.COMPLETED: "Completed",
 }
+# The worklist's status column is narrow at 1366 pixels: the long ones shortened (tooltip: in full).
+STATUS_SHORT: dict[ReferralStatus, str] = {**STATUS_TEXT, ReferralStatus.UTC_LETTER_SENT: "UTC letter sent"}
 
 
 @dataclass(frozen=True)
@@ -433,11 +436,11 @@ class WorklistModel(QAbstractTableModel):
         texts = (
             priority,
             str(weeks),
-            f"{-left} over" if left < 0 else str(left),
+            breach_in_text(left, band),
             row.patient_name,
             nhs_334(row.nhs_number),
             row.service_name,
-            status,
+            STATUS_SHORT.get(row.status, status),
             str(row.attempt_count),
             next_text,
             claimed,
@@ -449,10 +452,10 @@ class WorklistModel(QAbstractTableModel):
             f"{_BAND_TIP[band]}; breach date {row.breach_on:%d %b %Y}",
             f"{row.patient_name}, {row.postcode}{owner}",
             None,
+            row.service_name,
+            f"{status}; next: {next_text}" if next_text else status,
             None,
-            None,
-            None,
-            None,
+            next_text or None,
             claimed_tip or None,
         )
         summary = f"{row.patient_name}, {priority}, {weeks} weeks waited, {_BAND_TIP[band]}, {status}"

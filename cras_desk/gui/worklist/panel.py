@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QSpinBox,
     QTableView,
     QVBoxLayout,
@@ -30,8 +31,10 @@ from cras_desk.domain.search_terms import SearchKind, classify
 from cras_desk.gui import shortcuts
 from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.style import set_role
+from cras_desk.gui.widgets.announcer import announce
+from cras_desk.gui.widgets.column_fit import ColumnFitter, ColumnSpec
 from cras_desk.gui.widgets.tab_order import set_tab_order
-from cras_desk.gui.worklist.model import COLUMNS, STATUS_TEXT, Query, WorklistModel
+from cras_desk.gui.worklist.model import COLUMNS, STATUS_SHORT, STATUS_TEXT, Query, WorklistModel
 from cras_desk.services.worklist import Scope, WorklistFilter
 
 SERVICE_TEXT: dict[ServiceCode, str] = {
@@ -43,6 +46,8 @@ SERVICE_TEXT: dict[ServiceCode, str] = {
     ServiceCode.ORTHOTICS: "Orthotics",
 }
 _INCLUDE_CLOSED = "__closed__"
+_NAME = next(c for c in COLUMNS if c.key == "name")
+_NEXT = next(c for c in COLUMNS if c.key == "next")
 # Shorter than this, a search matches a large part of the list (every number starts 0 or 9, every
 # local postcode BN) and costs the database a scan for rows nobody will read: the list stays as it
 # is and the advisor is asked for a little more.
@@ -51,6 +56,7 @@ MIN_SEARCH: dict[SearchKind, tuple[int, str]] = {
     SearchKind.POSTCODE: (4, "Keep typing: a postcode needs 4 characters or more"),
     SearchKind.PHONE: (6, "Keep typing: a phone number needs 6 digits or more"),
     SearchKind.NHS_PREFIX: (4, "Keep typing: an NHS number needs 4 digits or more"),
+    SearchKind.DATE_OF_BIRTH: (8, "Keep typing: the date of birth in full, e.g. 17/05/1950"),
 }
 
 
@@ -66,19 +72,27 @@ def effective_search(text: str) -> tuple[str, str]:
     return text.strip(), term.note or ""
 
 
-# Widths in characters: fixed so the view never measures 300,000 rows to size a column.
-_WIDTHS = {
-    "priority": 9,
-    "weeks": 5,
-    "breach": 8,
-    "name": 24,
-    "nhs": 13,
-    "service": 16,
-    "status": 15,
-    "attempts": 6,
-    "next": 18,
-    "claimed": 14,
+# Column widths, fixed so the view never measures 300,000 rows to size a column: per column, the
+# widest text it shows, how far its text may be squeezed (None: never, it is what the advisor reads
+# the row by) in characters, for the optional ones the order they are hidden in (lowest first)
+# when the worklist is too narrow for them, and whether its cells can be bold. At 1366 pixels the
+# priority, breach, name, NHS number, status and attempts are kept.
+_PRIORITIES = tuple(p.value.capitalize() for p in Priority)
+_FIT: dict[str, tuple[tuple[str, ...], int | None, int | None, bool]] = {
+    "priority": (_PRIORITIES, None, None, True),
+    "weeks": (("999",), None, 3, False),
+    "breach": (("999 over", "27 <4wk", "13 <2wk"), None, None, True),
+    "name": (("VAN DER BERG, Chris",), 10, None, False),
+    "nhs": (("999 999 9999",), None, None, False),
+    "service": (("Physiotherapy",), 8, 2, False),
+    "status": (tuple(STATUS_SHORT.values()), None, None, False),
+    "attempts": (("99",), None, None, False),
+    "next": (("Due now (since Wed 30 Dec 14:45)",), 16, 4, True),
+    "claimed": (("Somebody Long",), 6, 1, False),
 }
+_CELL_PADDING = 10  # the cell's margins and grid line
+_TITLE_PADDING = 14  # desk.qss: a heading has 6px of padding a side and a 1px border
+_SORT_ARROW = 18  # room for the sort indicator, beside the title of the column sorted on
 
 
 class WorklistPanel(QWidget):
@@ -100,6 +114,38 @@ class WorklistPanel(QWidget):
 
     # --- layout ----------------------------------------------------------------------------------
 
+    def _column_specs(self, sorted_on: int) -> list[ColumnSpec]:
+        bold = QFont(self.font())
+        bold.setBold(True)  # urgent priorities, breached days and the titles are bold
+        text, strong = QFontMetrics(self.font()), QFontMetrics(bold)
+        char = text.averageCharWidth()
+        specs = []
+        for i, col in enumerate(COLUMNS):
+            samples, least_chars, drop, can_be_bold = _FIT[col.key]
+            cells = strong if can_be_bold else text
+            content = max(cells.horizontalAdvance(t) for t in samples) + _CELL_PADDING
+            title = (
+                strong.horizontalAdvance(col.title) + _TITLE_PADDING + (_SORT_ARROW if i == sorted_on else 0)
+            )
+            want = max(content, title)
+            least = want if least_chars is None else min(want, least_chars * char + _CELL_PADDING)
+            specs.append(ColumnSpec(want=want, least=least, drop=drop))
+        return specs
+
+    def preferred_width(self) -> int:
+        """Wide enough for every kept column whole and the next action (a callback's time) too."""
+        kept = sum(spec.want for spec in self.column_specs if spec.drop is None)
+        nxt = self.column_specs[COLUMNS.index(_NEXT)].least
+        chrome = self.width() - self.table.viewport().width() if self.isVisible() else 40
+        return kept + nxt + _SORT_ARROW + max(chrome, 0)
+
+    def least_table_width(self) -> int:
+        """The narrowest the table may be: every column that is never hidden, at its narrowest
+        (with room for the sort arrow on any of them)."""
+        kept = sum(spec.least for spec in self.column_specs if spec.drop is None) + _SORT_ARROW
+        scroll_bar = self.table.verticalScrollBar().sizeHint().width()
+        return kept + scroll_bar + 2 * self.table.frameWidth()
+
     def _build(self) -> None:
         self.search = QLineEdit(self)
         self.search.setObjectName("worklistSearch")
@@ -108,7 +154,9 @@ class WorklistPanel(QWidget):
             f"Search name, NHS number, postcode or phone ({shortcuts.text('worklist.search')})"
         )
         self.search.setAccessibleName("Search the worklist")
-        self.search.setAccessibleDescription("Name, NHS number, postcode or phone number")
+        self.search.setAccessibleDescription(
+            "Name, NHS number, postcode, phone number or date of birth (day/month/year)"
+        )
         search_label = QLabel("&Search", self)
         search_label.setBuddy(self.search)
         self.search_hint = QLabel(self)
@@ -181,14 +229,10 @@ class WorklistPanel(QWidget):
         header.setSortIndicatorShown(True)
         header.setSortIndicator(*self._sort_indicator)
         header.setHighlightSections(False)
-        header.setStretchLastSection(True)
-        char = self.fontMetrics().averageCharWidth()
-        bold = QFont(self.font())
-        bold.setBold(True)
-        titles = QFontMetrics(bold)
-        for i, col in enumerate(COLUMNS):
-            # Wide enough for the title and for typical content; never measured from the rows.
-            header.resizeSection(i, max(_WIDTHS[col.key] * char, titles.horizontalAdvance(col.title)) + 24)
+        self.column_specs = self._column_specs(self._sort_indicator[0])
+        # The name column takes what is left over; nothing scrolls sideways.
+        self.fitter = ColumnFitter(self.table, lambda: self.column_specs, stretch=COLUMNS.index(_NAME))
+        self.table.setMinimumWidth(self.least_table_width())
 
         self.count_label = QLabel(self)
         self.count_label.setObjectName("worklistCount")
@@ -215,17 +259,29 @@ class WorklistPanel(QWidget):
         more.addSpacing(12)
         more.addWidget(self.callbacks)
         more.addStretch(1)
-        footer = QHBoxLayout()
+        # "N changed, press F5" sits in a strip of fixed height under the table, reserved whether
+        # or not it is showing: a notice appearing above the table would push the rows down under
+        # the advisor's pointer just as they click one.
+        self.footer = QWidget(self)
+        self.footer.setObjectName("worklistFooter")
+        footer = QHBoxLayout(self.footer)
+        footer.setContentsMargins(0, 0, 0, 0)
         footer.addWidget(self.count_label)
         footer.addWidget(self.search_hint, 1)
+        footer.addWidget(self.pending_label, 3)
+        for label in (self.search_hint, self.pending_label):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.pending_label.ensurePolished()
+        self.footer.setFixedHeight(
+            max(self.pending_label.sizeHint().height(), self.fontMetrics().height() + 14)
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addLayout(filters)
         layout.addLayout(more)
-        layout.addWidget(self.pending_label)
         layout.addWidget(self.table, 1)
-        layout.addLayout(footer)
+        layout.addWidget(self.footer)
 
         order = [self.search, self.scope, self.service, self.priority, self.status, self.breach]
         order += [self.callbacks, self.table]
@@ -289,6 +345,8 @@ class WorklistPanel(QWidget):
     def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
         if self.model.sort_column(column, order):
             self._sort_indicator = (column, order)
+            self.column_specs = self._column_specs(column)  # the arrow's room moves with it
+            self.fitter.fit()
             return
         header = self.table.horizontalHeader()  # a column SQL cannot sort: put the arrow back
         header.blockSignals(True)
@@ -310,10 +368,14 @@ class WorklistPanel(QWidget):
         self.model.refresh_rows(referral_ids & loaded)
         others = len(referral_ids - loaded)
         if others:
-            self.pending_label.setText(
+            text = (
                 f"{others} other referral{'s' if others != 1 else ''} changed: "
                 f"press {shortcuts.text('worklist.refresh')} to refresh the list."
             )
+            if not self.pending_label.isVisible():
+                announce(self, text)  # once as it appears: the count then changes quietly
+            self.pending_label.setText(text)
+            self.pending_label.setToolTip(text)  # the strip may be too narrow for all of it
             self.pending_label.show()
 
     # --- filter shortcuts ------------------------------------------------------------------------
@@ -408,6 +470,7 @@ class WorklistPanel(QWidget):
 
     def _load_failed(self, exc: BaseException) -> None:
         self.count_label.setText(f"Could not load the worklist: {exc}")
+        announce(self, self.count_label.text(), assertive=True)
 
     # --- keys ------------------------------------------------------------------------------------
 
