@@ -298,8 +298,7 @@ class ContactService:
                 raise StaleState(f"This referral is already closed ({_status_words(referral.status)}).")
             if referral.status is ReferralStatus.BOOKED:
                 raise StaleState(
-                    "This patient has an appointment booked: cancel it first (booking panel), "
-                    "then discharge."
+                    "This patient has an appointment booked: cancel it first (booking panel), then discharge."
                 )
             rows = _attempt_rows(s, referral_id)
             reached = next((r for r in reversed(rows) if not r.outcome.is_failed), None)

@@ -99,6 +99,9 @@ class WorklistFilter:
     # shown whether open or closed: asking for "booked" means wanting to see booked referrals.
     status: ReferralStatus | None = None
     include_closed: bool = False
+    # With no status and no search: leave out booked referrals, which need no call (the advisor's
+    # to-do list). A search still finds them: the patient who rings in about an appointment.
+    to_do: bool = False
     breach_within_days: int | None = None  # breach date on or before today + n (includes breached)
     callbacks_due: bool = False  # open, next_action_at <= now
     search: str = ""  # interpreted by domain.search_terms.classify
@@ -154,6 +157,7 @@ class _Shape(NamedTuple):
     priority: bool
     status: ReferralStatus | None
     include_closed: bool
+    to_do: bool
     breach_within: bool
     callbacks_due: bool
     search: SearchKind | None
@@ -289,6 +293,8 @@ def _conditions(shape: _Shape, r: Any, p: Any | None) -> list[ColumnElement[bool
         where.append(col("status") == bindparam("status"))
     elif shape.callbacks_due or not shape.include_closed:
         where.append(col("is_open") == true())
+    if shape.to_do:
+        where.append(col("status") != ReferralStatus.BOOKED.value)
     if shape.priority:
         where.append(col("priority_rank") == bindparam("priority_rank"))
     if shape.service:
@@ -649,6 +655,7 @@ class WorklistService:
             priority=flt.priority is not None,
             status=status,
             include_closed=flt.include_closed,
+            to_do=flt.to_do and status is None and not flt.include_closed and term is None,
             breach_within=flt.breach_within_days is not None,
             callbacks_due=flt.callbacks_due,
             search=term.kind if term is not None else None,

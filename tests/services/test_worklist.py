@@ -784,3 +784,19 @@ def test_the_open_view_includes_booked_referrals_and_counts_agree(wl) -> None:
     with world.db.read() as s:
         open_rows = s.scalar(select(func.count()).select_from(Referral).where(Referral.is_open.is_(True)))
     assert svc.count(world.actor("lena"), WorklistFilter(scope=Scope.ALL)) == open_rows
+
+
+def test_the_to_do_view_leaves_out_booked_referrals_until_a_search(wl) -> None:
+    world, svc, ids = wl
+    amy = world.actor("amy")
+    everything_open = ids_of(svc.page(amy, WorklistFilter()))
+    to_do = ids_of(svc.page(amy, WorklistFilter(to_do=True)))
+    assert ids["Brown Dora"] in everything_open and ids["Brown Dora"] not in to_do
+    assert to_do == [i for i in everything_open if i != ids["Brown Dora"]]
+    assert svc.count(amy, WorklistFilter(to_do=True)) == len(to_do)
+    # The patient who rings in about their appointment is found by a search from the same view.
+    found = ids_of(svc.page(amy, WorklistFilter(to_do=True, search="Brown")))
+    assert ids["Brown Dora"] in found
+    # A status chosen wins over the to-do view.
+    booked = WorklistFilter(to_do=True, status=ReferralStatus.BOOKED)
+    assert ids_of(svc.page(amy, booked)) == [ids["Brown Dora"]]

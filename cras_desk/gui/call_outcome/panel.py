@@ -129,7 +129,9 @@ class CallOutcomePanel(ReferralPanel):
         self.number_combo.setEditable(True)
         self.number_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         # Sized to a number, not to its longest entry ("... (mobile, wrong number: do not use)").
-        self.number_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.number_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.number_combo.setMinimumContentsLength(16)
         self.number_combo.setAccessibleName("Number used")
         self.number_combo.setToolTip("The number you called; type another if you used a different one")

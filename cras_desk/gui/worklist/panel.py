@@ -46,6 +46,7 @@ SERVICE_TEXT: dict[ServiceCode, str] = {
     ServiceCode.ORTHOTICS: "Orthotics",
 }
 _INCLUDE_CLOSED = "__closed__"
+_TO_DO = "__to_do__"
 _NAME = next(c for c in COLUMNS if c.key == "name")
 _NEXT = next(c for c in COLUMNS if c.key == "next")
 # Shorter than this, a search matches a large part of the list (every number starts 0 or 9, every
@@ -187,7 +188,13 @@ class WorklistPanel(QWidget):
         self.status = QComboBox(self)
         self.status.setObjectName("worklistStatus")
         self.status.setAccessibleName("Status")
-        self.status.addItem("Open (any status)", None)
+        self.status.addItem("To do (open, not booked)", _TO_DO)
+        self.status.setItemData(
+            0,
+            "Booked referrals are left out until you search: a search finds them too.",
+            Qt.ItemDataRole.ToolTipRole,
+        )
+        self.status.addItem("Open, booked too", None)
         for st in ReferralStatus:
             self.status.addItem(STATUS_TEXT[st], st)
         self.status.addItem("Everything, with closed", _INCLUDE_CLOSED)
@@ -315,8 +322,9 @@ class WorklistPanel(QWidget):
             scope=Scope(self.scope.currentData()),
             service=ServiceCode(service) if service else None,
             priority=Priority(priority) if priority else None,
-            status=None if status in (None, _INCLUDE_CLOSED) else ReferralStatus(status),
+            status=None if status in (None, _INCLUDE_CLOSED, _TO_DO) else ReferralStatus(status),
             include_closed=status == _INCLUDE_CLOSED,
+            to_do=status == _TO_DO,
             breach_within_days=None if breach < 0 else breach,
             callbacks_due=self.callbacks.isChecked(),
             search=effective_search(self.search.text())[0],
