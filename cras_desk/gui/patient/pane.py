@@ -229,6 +229,10 @@ class PatientPane(QWidget):
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # The record re-lays itself out in 1-3 columns to fit the width (_arrange), so it never
+        # needs to scroll sideways; left "as needed", Qt can leave an empty horizontal bar showing
+        # after the vertical one comes and goes while the columns change.
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.content)
         self.scroll.setAccessibleName("Patient record")  # a Tab stop: arrow keys scroll the record
         self.scroll.setVisible(self._record is not None)
