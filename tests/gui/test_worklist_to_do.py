@@ -50,7 +50,7 @@ def test_the_default_view_is_to_do_and_a_search_still_finds_the_booked_patient(
     with qtbot.waitSignal(panel.model.query_loaded, timeout=WAIT):
         panel.start()
     drain(qtbot, ctx)
-    assert panel.status.currentText() == "To do (open, not booked)"
+    assert panel.status.currentText() == "To do"
     assert panel.status.itemData(0, 3)  # the tooltip says a search finds booked referrals
     assert rid not in _listed(panel)
 

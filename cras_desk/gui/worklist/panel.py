@@ -188,7 +188,7 @@ class WorklistPanel(QWidget):
         self.status = QComboBox(self)
         self.status.setObjectName("worklistStatus")
         self.status.setAccessibleName("Status")
-        self.status.addItem("To do (open, not booked)", _TO_DO)
+        self.status.addItem("To do", _TO_DO)
         self.status.setItemData(
             0,
             "Booked referrals are left out until you search: a search finds them too.",
