@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, text
@@ -63,13 +61,3 @@ class PostgresServer:
             version = str(conn.execute(text("SHOW server_version")).scalar_one())
         engine.dispose()
         return version
-
-
-@contextmanager
-def throwaway_database(server: PostgresServer | None = None) -> Iterator[URL]:
-    server = server or PostgresServer.start()
-    url = server.create_database()
-    try:
-        yield url
-    finally:
-        server.drop_database(str(url.database))

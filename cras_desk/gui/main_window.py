@@ -14,6 +14,7 @@ from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu, QSizePolicy, QWidget
 
+from cras_desk.db.connection_errors import is_connection_error
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import ClaimConflict, CrasError
 from cras_desk.gui import shortcuts
@@ -36,7 +37,7 @@ from cras_desk.gui.style import set_role
 from cras_desk.gui.widgets.accessible_names import name_combos
 from cras_desk.gui.widgets.announcer import Announcer
 from cras_desk.gui.widgets.vertical_scroll import VerticalScrollArea, reveal_current
-from cras_desk.gui.worklist.live import LiveUpdates, is_connection_error
+from cras_desk.gui.worklist.live import LiveUpdates
 from cras_desk.gui.worklist.panel import WorklistPanel
 from cras_desk.services.worklist import Scope
 

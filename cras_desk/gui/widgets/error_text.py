@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from cras_desk.db.connection_errors import is_connection_error
 from cras_desk.domain.errors import CrasError
 
 log = logging.getLogger(__name__)
 
 KEPT = "Nothing you typed has been lost."
-
-
-def is_connection_error(exc: BaseException) -> bool:
-    # Imported here: sqlalchemy.exc is cheap, but the panels should not pull SQLAlchemy in at import.
-    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 def describe_error(exc: BaseException) -> str:

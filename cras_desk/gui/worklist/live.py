@@ -10,19 +10,11 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from cras_desk.db import change_feed
+from cras_desk.db.connection_errors import is_connection_error
 from cras_desk.db.engine import Database
 from cras_desk.gui.tasks import TaskRunner
 
 FEED_LIMIT = 1000  # more changes than this since the last poll: reload instead of patching rows
-
-
-def is_connection_error(exc: BaseException) -> bool:
-    """True for errors that mean the database cannot be reached (not a refused business rule)."""
-    from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
-
-    if isinstance(exc, DisconnectionError | OperationalError):
-        return True
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 class LiveUpdates(QObject):
