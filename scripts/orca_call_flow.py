@@ -42,7 +42,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SYSTEM_PYTHON = "/usr/bin/python3"
 BUS_LAUNCHER = "/usr/libexec/at-spi-bus-launcher"
-PASSWORD = "correct horse 1"  # the test world's password (tests/world.py): synthetic, test only
 WRONG = "Zebra-Quartz 42"  # typed on the lock screen: must not be spoken either
 STEP_S = 4.0  # time for Orca (slow with its debug log) to catch up before the next step
 
@@ -50,8 +49,17 @@ STEP_S = 4.0  # time for Orca (slow with its debug log) to catch up before the n
 # --- orchestration (venv python) ----------------------------------------------------------------------
 
 
+def world_password() -> str:
+    """The small test world's (synthetic) password, from tests/world.py: the one place it is kept."""
+    if str(ROOT / "tests") not in sys.path:
+        sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+    from world import PASSWORD
+
+    return PASSWORD
+
+
 def build_world(path: Path) -> None:
-    sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+    world_password()  # puts tests/ on the path
     from world import build_world as build
 
     from cras_desk.db.engine import Database, make_engine, sqlite_url
@@ -199,7 +207,7 @@ def report(work: Path, desk_status: int) -> int:
             print(f"           {line}")
         if not hits:
             problems.append(f"Orca did not speak: {message}")
-    secrets = (PASSWORD, WRONG, "Zebra", "Quartz", "horse")
+    secrets = (world_password(), WRONG, "Zebra", "Quartz", "horse")
     leaks = [line for line in spoken if any(s.lower() in line.lower() for s in secrets if len(s) > 3)]
     for line in leaks:
         problems.append(f"Orca spoke a password: {line}")
@@ -298,7 +306,7 @@ def drive(work: Path) -> int:
         dialog.ui.userName.setFocus()
         QTest.keyClicks(dialog.ui.userName, "amy")
         dialog.ui.password.setFocus()
-        QTest.keyClicks(dialog.ui.password, PASSWORD)
+        QTest.keyClicks(dialog.ui.password, world_password())
         QTest.keyClick(dialog.ui.password, Qt.Key.Key_Return)
 
     def activate() -> None:
@@ -324,7 +332,7 @@ def drive(work: Path) -> int:
         lambda: key(Qt.Key.Key_L, ctrl),
         lambda: (hook_announcers(), typed(WRONG), key(Qt.Key.Key_Return)),  # "That password is not right."
         lambda: walk("lock-screen"),
-        lambda: (typed(PASSWORD), key(Qt.Key.Key_Return)),
+        lambda: (typed(world_password()), key(Qt.Key.Key_Return)),
         lambda: None,
     ]
     failures: list[str] = []

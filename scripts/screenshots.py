@@ -28,7 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-DEMO_PASSWORD = "demo-password"  # published in the README for the demo data
+from cras_desk.demo.organisation import DEMO_PASSWORD  # published in the README for the demo data
+
 SIZES = ((1366, 768), (1920, 1080))
 ADVISOR, OTHER_ADVISOR, LEAD = "advisor", "advisor2", "lead"
 TIMEOUT_S = 120

@@ -8,6 +8,7 @@ keep them in step in the same transaction as the change that moves them.
 from __future__ import annotations
 
 import sys
+from collections.abc import MutableMapping
 from datetime import date, datetime
 from typing import Any
 
@@ -27,7 +28,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.elements import ColumnElement, TextClause
-from sqlalchemy.util import PopulateDict
 
 from cras_desk.db.types import BigId, JsonType, UtcDateTime, enum_column, key_column
 from cras_desk.domain.clock import utcnow
@@ -389,10 +389,12 @@ class PartialIndex(Index):
         super().__init__(name, *columns, sqlite_where=text(where), **kw)
 
     @property
-    def dialect_options(self) -> PopulateDict[str, Any]:  # type: ignore[override]
-        options = self.__dict__.get("_options")
+    def dialect_options(self) -> MutableMapping[str, Any]:  # type: ignore[override]
+        # The public collection, made once by Index and kept here: read through super() it would
+        # be made anew (and emptied) on every look.
+        options: MutableMapping[str, Any] | None = self.__dict__.get("cras_dialect_options")
         if options is None:
-            options = self.__dict__["_options"] = PopulateDict(self._kw_reg_for_dialect_cls)
+            options = self.__dict__["cras_dialect_options"] = super().dialect_options
         where = self._postgresql_where
         if where is not None and "sqlalchemy.dialects.postgresql" in sys.modules:
             self._postgresql_where = None

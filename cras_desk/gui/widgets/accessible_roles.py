@@ -14,7 +14,7 @@ from PySide6.QtGui import QAccessible, QAccessibleInterface
 from PySide6.QtWidgets import QAccessibleWidget, QApplication, QLineEdit, QWidget
 
 KIND_PROPERTY = "crasAccessibleKind"
-PASSWORD = "password"
+PASSWORD_FIELD = "password"  # the kind of field, not a credential
 NOTIFICATION = "notification"
 
 _classes: dict[str, type[QAccessibleWidget]] = {}
@@ -35,7 +35,7 @@ def kind_of(widget: QWidget) -> str | None:
         return kind
     # Any password field counts, even one nobody marked: its characters must never reach the AT.
     if isinstance(widget, QLineEdit) and widget.echoMode() != QLineEdit.EchoMode.Normal:
-        return PASSWORD
+        return PASSWORD_FIELD
     return None
 
 

@@ -34,14 +34,14 @@ class PasswordAccessible(QAccessibleWidget):
         return ""  # never the value, not even as bullets: their number is the password's length
 
 
-accessible_roles.register(accessible_roles.PASSWORD, PasswordAccessible)
+accessible_roles.register(accessible_roles.PASSWORD_FIELD, PasswordAccessible)
 
 
 def protect(edit: QLineEdit) -> None:
     """Make an existing line edit (e.g. one from a .ui form) a password field the AT cannot read."""
     if edit.echoMode() == QLineEdit.EchoMode.Normal:
         edit.setEchoMode(QLineEdit.EchoMode.Password)
-    accessible_roles.assign(edit, accessible_roles.PASSWORD)
+    accessible_roles.assign(edit, accessible_roles.PASSWORD_FIELD)
 
 
 class PasswordEdit(QLineEdit):
