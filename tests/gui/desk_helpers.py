@@ -16,6 +16,7 @@ from cras_desk.domain import nhs_number, postcode, rtt
 from cras_desk.domain.enums import Priority, ReferralStatus, ServiceCode
 from cras_desk.domain.search_terms import name_key, phone_key
 from cras_desk.gui.desk_context import DeskContext
+from cras_desk.gui.worklist.panel import WorklistPanel
 
 WAIT = 15_000
 
@@ -109,3 +110,15 @@ def add_referrals(
             s.flush()
             ids.append(ref.id)
     return ids
+
+
+def panel_for(qtbot, ctx: DeskContext) -> WorklistPanel:
+    """A worklist panel shown at a desk's size, its first page loaded."""
+    panel = WorklistPanel(ctx)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 600)
+    panel.show()
+    with qtbot.waitSignal(panel.model.query_loaded, timeout=WAIT):
+        panel.start()
+    drain(qtbot, ctx)
+    return panel

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from desk_helpers import WAIT, drain
+from desk_helpers import WAIT, drain, panel_for
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from cras_desk.db.models import Patient, Referral, Service, Slot
@@ -43,15 +44,11 @@ def test_the_default_view_is_to_do_and_a_search_still_finds_the_booked_patient(
 ) -> None:
     rid, nhs = _book_one_of_amys(world)
     ctx = make_desk(world, "amy")
-    panel = WorklistPanel(ctx)
-    qtbot.addWidget(panel)
-    panel.resize(1200, 600)
-    panel.show()
-    with qtbot.waitSignal(panel.model.query_loaded, timeout=WAIT):
-        panel.start()
-    drain(qtbot, ctx)
+    panel = panel_for(qtbot, ctx)
     assert panel.status.currentText() == "To do"
-    assert panel.status.itemData(0, 3)  # the tooltip says a search finds booked referrals
+    assert panel.status.itemData(
+        0, Qt.ItemDataRole.ToolTipRole
+    )  # the tooltip says a search finds booked referrals
     assert rid not in _listed(panel)
 
     qtbot.keyClicks(panel.search, nhs)  # the patient reads their NHS number out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from desk_helpers import WAIT, add_referrals, drain
+from desk_helpers import WAIT, add_referrals, drain, panel_for
 from PySide6.QtCore import QModelIndex, QPoint, Qt
 from PySide6.QtTest import QTest
 from sqlalchemy import func, select
@@ -14,7 +14,6 @@ from cras_desk.domain.enums import Priority
 from cras_desk.domain.rtt import RttBand
 from cras_desk.gui.style import BAND_COLOURS
 from cras_desk.gui.worklist.model import BAND_ROLE, COLUMN_INDEX, Query, WorklistModel
-from cras_desk.gui.worklist.panel import WorklistPanel
 from cras_desk.services.worklist import Scope, SortKey, WorklistFilter
 
 
@@ -28,17 +27,6 @@ def loaded_model(qtbot, ctx, flt: WorklistFilter, page_size: int) -> WorklistMod
 def names(model: WorklistModel) -> list[str]:
     col = COLUMN_INDEX["name"]
     return [model.index(r, col).data() for r in range(model.rowCount())]
-
-
-def panel_for(qtbot, ctx) -> WorklistPanel:
-    panel = WorklistPanel(ctx)
-    qtbot.addWidget(panel)
-    panel.resize(1200, 600)
-    panel.show()
-    with qtbot.waitSignal(panel.model.query_loaded, timeout=WAIT):
-        panel.start()
-    drain(qtbot, ctx)
-    return panel
 
 
 def test_pages_arrive_through_fetch_more_with_a_reentry_guard(qtbot, world, make_desk) -> None:
