@@ -13,16 +13,15 @@ per call through the services, and all released at once by a Barrier.
 from __future__ import annotations
 
 import random
-import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from booking_helpers import local, make_advisors, make_referrals, make_slot, physio_slots, slot_state
+from racing import race, racing_database
 from sqlalchemy import func, select
 
 from cras_desk.db.engine import Database
@@ -43,29 +42,10 @@ pytestmark = pytest.mark.slow
 def racing(world) -> Iterator[tuple[Any, Database]]:
     """The world, plus a Database on it whose pool gives every racing thread its own connection."""
     assert world.db.dialect in ("sqlite", "postgresql")
-    db = Database(world.db.url, pool_size=THREADS, max_overflow=4, pool_timeout=60)
-    # Fill the pool up front: otherwise the first statements race with connection set-up instead.
-    conns = [db.engine.connect() for _ in range(THREADS)]
-    for conn in conns:
-        conn.close()
+    db = racing_database(world.db.url, THREADS)
     assert db.engine.pool.size() >= THREADS
     yield world, db
     db.dispose()
-
-
-def race(n: int, attempt: Callable[[int], Any]) -> list[Any]:
-    """Run attempt(0..n-1) on n threads released together; each result is a value or the exception."""
-    barrier = threading.Barrier(n, timeout=60)
-
-    def run(i: int) -> Any:
-        barrier.wait()
-        try:
-            return attempt(i)
-        except Exception as err:  # the outcome under test, collected rather than raised
-            return err
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n), timeout=300))
 
 
 def _count(db: Database, stmt: Any) -> int:

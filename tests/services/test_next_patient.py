@@ -9,15 +9,14 @@ top of the small world, so the world's ids and counts stay as other tests know t
 from __future__ import annotations
 
 import random
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from booking_helpers import make_advisors
+from racing import race, racing_database
 from sqlalchemy import func, select, update
 
 from cras_desk.db.engine import Database
@@ -233,26 +232,9 @@ THREADS = 32
 @pytest.fixture
 def racing_db(world) -> Iterator[tuple[Any, Database]]:
     """A Database on the world whose pool holds a connection for every racing desk, filled first."""
-    db = Database(world.db.url, pool_size=THREADS, max_overflow=4, pool_timeout=60)
-    conns = [db.engine.connect() for _ in range(THREADS)]
-    for conn in conns:
-        conn.close()
+    db = racing_database(world.db.url, THREADS)
     yield world, db
     db.dispose()
-
-
-def race(n: int, attempt: Callable[[int], Any]) -> list[Any]:
-    barrier = threading.Barrier(n, timeout=60)
-
-    def run(i: int) -> Any:
-        barrier.wait()
-        try:
-            return attempt(i)
-        except Exception as err:  # the outcome under test, collected rather than raised
-            return err
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n), timeout=300))
 
 
 @pytest.mark.slow
