@@ -104,13 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Seeded in {summary.seconds:.1f} s: {counts}")
         return 0
     if args.command == "letters":
-        from cras_desk.letters.cli import print_queue_command, reprint_command
+        from cras_desk.cli.letters import print_queue_command, reprint_command
 
         if args.letters_command == "reprint":
             return reprint_command(_open_database(url), args.letter, args.out, args.user)
         return print_queue_command(_open_database(url), args.out, args.user)
     return 2
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

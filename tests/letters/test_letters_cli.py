@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from world import PASSWORD
 
 from cras_desk.cli import _parser
+from cras_desk.cli.letters import print_queue_command, reprint_command
 from cras_desk.db.models import AuditEvent, Letter
 from cras_desk.domain.enums import LetterKind, LetterStatus
-from cras_desk.letters.cli import print_queue_command, reprint_command
 
 UTC_EXTRA = {"respond_by": "2026-03-16"}
 

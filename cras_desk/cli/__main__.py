@@ -1,0 +1,3 @@
+from cras_desk.cli import main
+
+raise SystemExit(main())
