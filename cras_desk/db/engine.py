@@ -5,7 +5,7 @@ from __future__ import annotations
 import select
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +14,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from cras_desk.db import (
-    change_feed,  # noqa: F401 - importing it registers the change-feed flush hook
-    prepared,
-)
-from cras_desk.db.prepared import PreparedConnection
+from cras_desk.db import change_feed  # noqa: F401 - importing it registers the change-feed flush hook
 
 
 def sqlite_url(path: Path) -> str:
@@ -45,6 +41,11 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
+DESK_POOL_SIZE = 2
+DESK_POOL_OVERFLOW = 1
+POOL_TIMEOUT_S = 10.0  # a desk waiting this long for its own connection has a bug to report, not hang on
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine for either backend with the pool and pragmas this app relies on."""
     url = make_url(url)
@@ -55,8 +56,14 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_size", 5)
-    kwargs.setdefault("max_overflow", 40)
+    # What one desk uses: its database worker (one thread: calls run in order), plus the letters
+    # print batch on a thread of its own. A central server serves 50 desks or more, so a desk
+    # keeps at most DESK_POOL_SIZE connections open and opens one more only for a moment; the
+    # README tells an administrator how to size max_connections. Benchmarks and race tests that
+    # run many threads at one desk's Database pass larger pools themselves.
+    kwargs.setdefault("pool_size", DESK_POOL_SIZE)
+    kwargs.setdefault("max_overflow", DESK_POOL_OVERFLOW)
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT_S)
     if "pool_pre_ping" in kwargs:  # the caller chose: SQLAlchemy's ping before every checkout, or none
         return create_engine(url, **kwargs)
     engine = create_engine(url, **kwargs)
@@ -121,11 +128,6 @@ class Database:
         self.engine = make_engine(self.url, **engine_kwargs)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(cras_write=True), expire_on_commit=False)
-        self._prepared_source = (
-            prepared.SqliteConnections(self.engine)
-            if self.engine.dialect.name == "sqlite"
-            else prepared.ConnectionSource(self.engine)
-        )
 
     @property
     def dialect(self) -> str:
@@ -143,13 +145,7 @@ class Database:
         with self._write() as session, session.begin():
             yield session
 
-    def prepared(self, *, write: bool = False) -> AbstractContextManager[PreparedConnection]:
-        """A unit of work for Prepared statements on a pooled connection, without a Session: for
-        the hot reads where SQLAlchemy's per-statement cost would exceed the query's (the worklist)."""
-        return prepared.transaction(self._prepared_source, write=write)
-
     def dispose(self) -> None:
-        self._prepared_source.dispose()
         self.engine.dispose()
 
     def __repr__(self) -> str:

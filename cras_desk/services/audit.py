@@ -7,26 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from cras_desk.db.engine import Database
 from cras_desk.db.models import AuditEvent, User
-from cras_desk.db.prepared import Prepared, PreparedConnection
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import Role
 from cras_desk.services.actor import Actor
 
-_EVENTS = AuditEvent.__table__
-_INSERT = insert(_EVENTS)  # built once: an audit row is written in every use case
-_PREPARED_INSERT = Prepared(
-    _INSERT.values(
-        {
-            name: bindparam(name)
-            for name in ("at", "user_id", "action", "entity", "entity_id", "patient_id", "detail")
-        }
-    )
-)
+_INSERT = insert(AuditEvent)  # built once: an audit row is written in every use case
 
 
 def record(
@@ -59,19 +49,6 @@ def record_many(
                 for entity_id, patient_id, detail in rows
             ],
         )
-
-
-def record_prepared(
-    conn: PreparedConnection,
-    actor: Actor | None,
-    action: str,
-    entity: str,
-    entity_id: int | None = None,
-    patient_id: int | None = None,
-    detail: dict[str, Any] | None = None,
-) -> None:
-    """record() for a unit of work run with Database.prepared() rather than a Session."""
-    conn.run(_PREPARED_INSERT, _row(utcnow(), actor, action, entity, entity_id, patient_id, detail))
 
 
 def _row(

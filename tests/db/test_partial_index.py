@@ -1,8 +1,6 @@
-"""The live-booking rule (one booked place per referral) is a partial unique index on both engines.
-
-The model attaches its PostgreSQL predicate only once SQLAlchemy's PostgreSQL dialect is loaded (so
-a desk on SQLite does not import that dialect at start-up): these tests hold the model to the
-migration's index on each engine, and to the same DDL.
+"""The database's partial unique indexes (one live booking per referral, one preferred number per
+patient) are the migrations' alone: partial on both engines, with the predicates the models name,
+and the models load without SQLAlchemy's PostgreSQL dialect (a desk on SQLite does not import it).
 """
 
 from __future__ import annotations
@@ -11,17 +9,11 @@ import re
 import subprocess
 import sys
 
-from sqlalchemy import Index, inspect
-from sqlalchemy.schema import CreateIndex
+import pytest
+from sqlalchemy import inspect
 
 from cras_desk.db.engine import Database
-from cras_desk.db.models import Booking
-
-NAME = "uq_bookings_live_per_referral"
-
-
-def _model_index() -> Index:
-    return next(ix for ix in Booking.__table__.indexes if ix.name == NAME)
+from cras_desk.db.models import PARTIAL_UNIQUE_INDEXES
 
 
 def _bare(sql: str) -> str:
@@ -35,23 +27,13 @@ def test_importing_the_models_does_not_load_the_postgresql_dialect() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_model_ddl_is_partial_on_both_engines() -> None:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    index = _model_index()
-    for dialect in (sqlite.dialect(), postgresql.dialect()):
-        ddl = str(CreateIndex(index).compile(dialect=dialect))
-        assert ddl == f"CREATE UNIQUE INDEX {NAME} ON bookings (referral_id) WHERE status = 'booked'"
-    assert set(index.dialect_kwargs) == {"sqlite_where", "postgresql_where"}
-
-
-def test_migrated_index_has_the_models_predicate(db: Database) -> None:
-    import sqlalchemy.dialects.postgresql  # noqa: F401 - as on a PostgreSQL desk, whichever engine runs
-
+@pytest.mark.parametrize("name", sorted(PARTIAL_UNIQUE_INDEXES))
+def test_migrated_index_is_unique_and_partial(db: Database, name: str) -> None:
+    table, columns, where = PARTIAL_UNIQUE_INDEXES[name]
     engine = db.engine.dialect.name
-    reflected = {ix["name"]: ix for ix in inspect(db.engine).get_indexes("bookings")}[NAME]
+    reflected = {ix["name"]: ix for ix in inspect(db.engine).get_indexes(table)}[name]
     assert reflected["unique"]
-    assert reflected["column_names"] == ["referral_id"]
+    assert tuple(reflected["column_names"]) == columns
     got = str(reflected["dialect_options"][f"{engine}_where"])
-    want = str(_model_index().dialect_kwargs[f"{engine}_where"])
-    assert _bare(got) == _bare(want) == "status='booked'"
+    assert _bare(got) == _bare(where)
+

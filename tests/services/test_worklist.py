@@ -564,9 +564,9 @@ def test_broad_searches_give_the_same_rows_every_way(wl, monkeypatch, sort, narr
         ]
 
     as_narrow = run()
-    monkeypatch.setattr(worklist, "_NARROW", narrow)
-    monkeypatch.setattr(worklist, "_VERY_BROAD", very_broad)
-    monkeypatch.setattr(worklist, "_VERY_BROAD_COUNT", very_broad)
+    monkeypatch.setattr(worklist, "NARROW", narrow)
+    monkeypatch.setattr(worklist, "VERY_BROAD", very_broad)
+    monkeypatch.setattr(worklist, "VERY_BROAD_COUNT", very_broad)
     as_broad = run()
     assert as_broad == as_narrow
     assert [n for _, n, _ in as_narrow] == [12, 4, 3, 7, 5, 1, 1, 1, 2]
@@ -578,6 +578,38 @@ def test_broad_searches_give_the_same_rows_every_way(wl, monkeypatch, sort, narr
             if very_broad == 1:  # each walked row's patient (or phones) looked up, no list built
                 assert "CORRELATED" in plan and "LIST SUBQUERY" not in plan, plan
                 assert "ix_patient_phones_number_key" not in plan, plan
+
+
+@pytest.mark.parametrize("sort", [SortKey.NAME, SortKey.NHS])
+@pytest.mark.parametrize("descending", [False, True])
+def test_lists_by_a_patient_column_give_the_same_rows_walked_or_sorted(wl, monkeypatch, sort, descending):
+    """On SQLite a long list sorted by name or NHS number walks the patients (see WALK_PATIENTS)."""
+    from cras_desk.services import worklist
+
+    world, svc, _ = wl
+    lena = world.actor("lena")
+    flts = [
+        WorklistFilter(scope=Scope.ALL, include_closed=True),
+        WorklistFilter(scope=Scope.ALL),
+        WorklistFilter(scope=Scope.TEAM, to_do=True),
+        WorklistFilter(scope=Scope.ALL, status=ReferralStatus.BOOKED),
+    ]
+
+    def run() -> list:
+        return [
+            [ids_of(svc.page(lena, f, sort, descending, offset=o, limit=3)) for o in (0, 3, 6)] for f in flts
+        ]
+
+    sorted_rows = run()
+    monkeypatch.setattr(worklist, "WALK_PATIENTS", 1)
+    walked_rows = run()
+    assert walked_rows == sorted_rows
+    assert any(len(pages[0]) == 3 for pages in sorted_rows)
+    if world.db.dialect == "sqlite":
+        plan = _plan(world, *svc.page_statement(lena, flts[0], sort, descending))
+        inner = plan.split("SCAN page")[0]
+        assert "SCAN pi USING" in inner, plan
+        assert "SEARCH ri USING COVERING INDEX ix_referrals_patient" in inner, plan
 
 
 def test_postgresql_plans_each_search_afresh_for_that_search_only(wl) -> None:

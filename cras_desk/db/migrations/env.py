@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from cras_desk.db.engine import make_engine
-from cras_desk.db.models import Base
+from cras_desk.db.models import Base, compared_by_autogenerate
 
 config = context.config
 target_metadata = Base.metadata
@@ -18,6 +18,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=compared_by_autogenerate,
     )
     with context.begin_transaction():
         context.run_migrations()
