@@ -17,6 +17,7 @@ run: $(BIN)/cras-desk
 
 test: $(BIN)/cras-desk
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/mypy --strict cras_desk/domain cras_desk/services cras_desk/db
 	$(BIN)/ruff check .
 
 lint: $(BIN)/cras-desk
@@ -24,12 +25,9 @@ lint: $(BIN)/cras-desk
 	$(BIN)/ruff format --check cras_desk
 
 # Recompile Qt Designer files into cras_desk/gui/generated (the generated code is committed).
+# The one compile path: scripts/compile_ui.py (also what tests/app/test_generated_ui.py checks).
 ui: $(BIN)/cras-desk
-	for f in ui/*.ui; do \
-	  n=$$(basename $$f .ui); \
-	  { echo "# generated from ui/$$n.ui by pyside6-uic — do not edit"; $(BIN)/pyside6-uic $$f; } \
-	    > cras_desk/gui/generated/ui_$$n.py; \
-	done
+	$(BIN)/python scripts/compile_ui.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

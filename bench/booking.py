@@ -742,14 +742,14 @@ def letter_shape(url: URL) -> Any:
 def server_cpu_meter(server: PostgresServer) -> Callable[[], float | None]:
     """CPU seconds used so far by the server we started (postmaster and its backends), or None
     when the server is someone else's (CRAS_PG_URL) or psutil (pgserver's dependency) is missing."""
-    handle = getattr(server, "_handle", None)
+    pid = server.postmaster_pid()
     try:
         import psutil
     except ImportError:
         return lambda: None
-    if handle is None:
+    if pid is None:
         return lambda: None
-    postmaster = psutil.Process(handle.get_pid())
+    postmaster = psutil.Process(pid)
 
     def used() -> float | None:
         total = 0.0

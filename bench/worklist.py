@@ -143,7 +143,7 @@ def postgres_database(n: int, fresh: bool = False) -> tuple[Database, Callable[[
         engine = make_engine(burl)
         upgrade(engine)
         engine.dispose()
-        db = Database(burl)
+        db = Database(burl, interactive=False)
         _seed(db, n, f"PostgreSQL {n}")
         db.dispose()
         admin = make_engine(server.base_url.set(database=building), isolation_level="AUTOCOMMIT")

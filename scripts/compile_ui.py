@@ -1,6 +1,6 @@
 """Compile ui/*.ui (Qt Designer) into cras_desk/gui/generated/ui_*.py.
 
-    .venv/bin/python scripts/compile_ui.py           # (re)generate
+    .venv/bin/python scripts/compile_ui.py           # (re)generate; `make ui` runs this
     .venv/bin/python scripts/compile_ui.py --check   # exit 1 if a generated file is stale (CI)
 
 The generated modules are committed, so the desk needs no build step and no uic at run time.
@@ -70,7 +70,16 @@ def main(argv: list[str] | None = None) -> int:
     if not init.exists():
         init.write_text('"""Generated from ui/*.ui by scripts/compile_ui.py - do not edit."""\n')
     stale = []
-    for source in sorted(UI.glob("*.ui")):
+    sources = sorted(UI.glob("*.ui"))
+    # A generated module whose .ui is gone would still import, and drift unseen.
+    wanted = {f"ui_{source.stem}.py" for source in sources}
+    for orphan in sorted(p for p in OUT.glob("ui_*.py") if p.name not in wanted):
+        if args.check:
+            stale.append(orphan.relative_to(ROOT))
+        else:
+            orphan.unlink()
+            print(f"removed {orphan.relative_to(ROOT)} (its .ui is gone)")
+    for source in sources:
         target = OUT / f"ui_{source.stem}.py"
         text = compile_one(tool, source)
         current = target.read_text(encoding="utf-8") if target.exists() else None

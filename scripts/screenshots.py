@@ -8,7 +8,8 @@ Each size works on its own copy of it (the demo users' password is public), so t
 as it was and both sizes show the same patient at the same point. Writes desk-<width>-<step>.png:
 sign-in, worklist, patient, call-outcome (typed), call-outcome-saved (its result message),
 call-outcome-confirm (the discharge question), choice, choice-confirm, booking, booking-confirm,
-booking-slot-taken, booking-booked, letters, team, locked. The window is the whole screen, as on a
+booking-slot-taken, booking-booked, letters, team, locked; and the lead's dashboard as
+dashboard-<width>.png. The window is the whole screen, as on a
 laptop or monitor with the desk maximised; the images are what an advisor sees, unscrolled.
 
 A step that cannot be shown (no free slot in the copy, say) is reported and skipped; the exit code
@@ -105,12 +106,12 @@ class Shots:
             self.app.processEvents()
             time.sleep(0.01)
 
-    def shot(self, widget: Any, width: int, name: str) -> None:
+    def shot(self, widget: Any, width: int, name: str, file: str = "") -> None:
         from PySide6.QtCore import Qt
         from PySide6.QtGui import QImage
 
         self.settle()
-        path = self.out / f"desk-{width}-{name}.png"
+        path = self.out / (file or f"desk-{width}-{name}.png")
         # 256 colours without dithering: flat UI colours stay exact, and the file stays small.
         image = (
             widget.grab()
@@ -185,6 +186,7 @@ class Shots:
             lead = self.desk(services, LEAD, width, height)
             try:
                 self.step(f"{width} team", lambda: self.team_step(lead, width))
+                self.step(f"{width} dashboard", lambda: self.dashboard_step(lead, width))
             finally:
                 lead.close()
                 self.settle(100)
@@ -298,6 +300,13 @@ class Shots:
         window.lock.lock()
         self.shot(window, width, "locked")
         window.lock.unlock()
+
+    def dashboard_step(self, window: Any, width: int) -> None:
+        window.ui.screens.setCurrentWidget(window.dashboard)
+        self.wait(lambda: window.dashboard.ready is not None, "the dashboard")
+        self.wait(lambda: window.dashboard.ready.loads_finished > 0, "the dashboard's figures")
+        self.settle(1000)
+        self.shot(window, width, "dashboard", f"dashboard-{width}.png")
 
     def team_step(self, window: Any, width: int) -> None:
         window.ui.screens.setCurrentWidget(window.team)

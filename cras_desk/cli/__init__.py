@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cras_desk import __version__, log_files
 
@@ -51,15 +51,35 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("letter", help="the letter's reference, e.g. CRAS/123/456")
     rp.add_argument("--out", type=Path, required=True, help="file (or folder) for the PDF")
     rp.add_argument("--user", help="sign in as this user (asked for if not given)")
+    _add_import_commands(sub, url_help)
     return parser
 
 
-def _open_database(url: str | None, *, migrate: bool = True) -> Database:
+def _add_import_commands(sub: Any, url_help: str) -> None:
+    """`import referrals|waits FILE` and `export waiting-list --out FILE` (cli/imports.py)."""
+    imp = sub.add_parser("import", help="import triaged referrals or published waiting times (admin)")
+    imp_sub = imp.add_subparsers(dest="import_command", required=True)
+    for name, what in (("referrals", "a referral CSV or a FHIR Bundle (.json)"), ("waits", "a waits CSV")):
+        cmd = imp_sub.add_parser(name, help=f"import {what}; see docs/imports.md")
+        cmd.add_argument("--url", dest="sub_url", help=url_help)
+        cmd.add_argument("file", type=Path, help=what)
+        cmd.add_argument("--dry-run", action="store_true", help="check every row and write nothing")
+        cmd.add_argument("--user", help="sign in as this user (asked for if not given)")
+    exp = sub.add_parser("export", help="export reports")
+    exp_sub = exp.add_subparsers(dest="export_command", required=True)
+    wl = exp_sub.add_parser("waiting-list", help="the open waiting list as CSV (weekly return shape)")
+    wl.add_argument("--url", dest="sub_url", help=url_help)
+    wl.add_argument("--out", type=Path, required=True, help="the CSV file to write")
+    wl.add_argument("--user", help="sign in as this user (asked for if not given)")
+
+
+def _open_database(url: str | None, *, migrate: bool = True, bulk: bool = False) -> Database:
+    """bulk: migrations, seeding and imports, whose statements may rightly run longer than a desk's."""
     from cras_desk.database_url import resolve
     from cras_desk.db.engine import Database
     from cras_desk.db.migrate import upgrade
 
-    db = Database(resolve(url, interactive=True))
+    db = Database(resolve(url, interactive=True), interactive=not bulk)
     if migrate:
         upgrade(db.engine)
     return db
@@ -85,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         return _desk(url)
     if args.command == "db":
-        db = _open_database(url)
+        db = _open_database(url, bulk=True)
         from cras_desk.db.migrate import current_revision
 
         print(f"{db!r} is at schema revision {current_revision(db.engine)}")
@@ -93,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "seed":
         from cras_desk.demo.seed import is_empty, seed_database
 
-        db = _open_database(url)
+        db = _open_database(url, bulk=True)
         if not is_empty(db):
             print(
                 "The database already holds data; seed only writes into an empty database.", file=sys.stderr
@@ -109,5 +129,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.letters_command == "reprint":
             return reprint_command(_open_database(url), args.letter, args.out, args.user)
         return print_queue_command(_open_database(url), args.out, args.user)
-    return 2
+    if args.command == "import":
+        from cras_desk.cli.imports import import_command
 
+        return import_command(
+            _open_database(url, bulk=True), args.import_command, args.file, args.user, dry_run=args.dry_run
+        )
+    if args.command == "export":
+        from cras_desk.cli.imports import export_command
+
+        return export_command(_open_database(url), args.out, args.user)
+    return 2

@@ -17,6 +17,7 @@ from typing import TextIO
 
 from cras_desk.db.engine import Database
 from cras_desk.domain.errors import AuthenticationFailed, CrasError
+from cras_desk.private_files import write_private
 from cras_desk.services.actor import Actor
 from cras_desk.services.auth import AuthService
 from cras_desk.services.letters import LetterService
@@ -105,6 +106,6 @@ def reprint_command(
         return 1
     if out.is_dir():
         out = out / f"letter-{letter_id}-reprint.pdf"
-    out.write_bytes(pdf)
+    write_private(out, pdf)
     print(f"Reprinted letter {letter_id} as {actor.username}, identical to the record: {out}")
     return 0

@@ -1,4 +1,13 @@
-"""The change feed: one monotonic row per change, so desks can ask "what changed since seq N?".
+"""The change feed: one row per change, so desks can ask "what changed since I last looked?".
+
+Read it with a FeedCursor (cursor_now, changes_after), never by sequence number alone: on
+PostgreSQL sequence numbers are taken in one order and committed in another, so a desk that has
+read seq N+1 could otherwise miss a later-committing N for good. There each row carries the id of
+the transaction that wrote it (migration 0007), and a read takes only rows written by transactions
+older than the oldest one still running (the snapshot's xmin): every one of those has ended, so no
+row can ever appear behind the cursor. The cursor is (transaction id, seq), read in that order. A
+long transaction holds the feed back until it ends, which idle_in_transaction_session_timeout
+bounds. On SQLite one writer at a time makes the sequence the commit order: the cursor is the seq.
 
 ORM inserts/updates/deletes of feed-tracked models are recorded by a flush hook; services that
 change rows with a Core UPDATE (claims, slot counters) call record() themselves.
@@ -13,9 +22,10 @@ the same either way; only their sequence numbers are taken at commit rather than
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, event, insert, select
+from sqlalchemy import event, insert, select, text, tuple_
 from sqlalchemy.orm import Session, SessionTransaction
 
 from cras_desk.db.models import (
@@ -30,6 +40,7 @@ from cras_desk.db.models import (
     ReferralNote,
     Slot,
 )
+from cras_desk.db.tables import table_of
 from cras_desk.domain.clock import utcnow
 
 TRACKED: dict[type, str] = {
@@ -44,7 +55,7 @@ TRACKED: dict[type, str] = {
     ReferralNote: "referral_note",
 }
 
-_CHANGES: Table = Change.__table__  # type: ignore[assignment]
+_CHANGES = table_of(Change)
 # Built once: this runs inside every booking. RETURNING is there for how it is sent, not for the
 # values: with it SQLAlchemy puts several rows into ONE multi-row INSERT ("insertmanyvalues"),
 # where without it the driver would run the INSERT once per row.
@@ -78,7 +89,48 @@ def defer(session: Session) -> None:
     session.info.setdefault(_DEFERRED, [])
 
 
+@dataclass(frozen=True, order=True)
+class FeedCursor:
+    """Where a reader of the feed has got to: every change before it has been read."""
+
+    xid: int  # PostgreSQL: the writing transaction; 0 on SQLite
+    seq: int
+
+
+_XMIN = text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+
+
+def cursor_now(session: Session) -> FeedCursor:
+    """A cursor after every change committed so far (changes still in flight come after it)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return FeedCursor(0, latest_seq(session))
+    return FeedCursor(int(session.execute(_XMIN).scalar_one()), 0)
+
+
+def changes_after(session: Session, cursor: FeedCursor, limit: int = 1000) -> tuple[list[Change], FeedCursor]:
+    """The changes after `cursor` in commit-safe order, at most `limit`, and the cursor after them."""
+    if session.get_bind().dialect.name == "sqlite":
+        rows = changes_since(session, cursor.seq, limit)
+        return rows, FeedCursor(0, rows[-1].seq) if rows else cursor
+    # Bound first, read second: a transaction older than the bound had ended when the bound was
+    # taken, so the read (a later snapshot) sees all it wrote.
+    bound = int(session.execute(_XMIN).scalar_one())
+    xid = Change.xid
+    query = (
+        select(Change)
+        .where(tuple_(xid, Change.seq) > tuple_(cursor.xid, cursor.seq), xid < bound)
+        .order_by(xid, Change.seq)
+        .limit(limit)
+    )
+    found = list(session.scalars(query))
+    if len(found) < limit:
+        return found, max(cursor, FeedCursor(bound, 0))
+    last = found[-1]
+    return found, FeedCursor(int(last.xid or 0), last.seq)
+
+
 def changes_since(session: Session, seq: int, limit: int = 1000) -> list[Change]:
+    """SQLite's reading order (see FeedCursor); on PostgreSQL use changes_after."""
     return list(session.scalars(select(Change).where(Change.seq > seq).order_by(Change.seq).limit(limit)))
 
 

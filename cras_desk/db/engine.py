@@ -15,6 +15,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from cras_desk.db import change_feed  # noqa: F401 - importing it registers the change-feed flush hook
+from cras_desk.db.statement_deadline import DESK_STATEMENT_DEADLINE_S, StatementWatch, watch_statements
 
 
 def sqlite_url(path: Path) -> str:
@@ -46,8 +47,46 @@ DESK_POOL_OVERFLOW = 1
 POOL_TIMEOUT_S = 10.0  # a desk waiting this long for its own connection has a bug to report, not hang on
 
 
-def make_engine(url: str | URL, **kwargs: Any) -> Engine:
-    """An engine for either backend with the pool and pragmas this app relies on."""
+# PostgreSQL connection settings (libpq), chosen so that no wait is without an end:
+# - connect_timeout: a server that does not answer is reported in seconds, not minutes;
+# - TCP keepalives (idle 10 s, then 3 probes 3 s apart) and tcp_user_timeout: a server or network
+#   that has gone away is noticed on an idle or busy connection within about 20 s;
+# - statement_timeout, lock_timeout: the server ends a statement running or waiting for a row
+#   lock too long (a desk's statements take milliseconds);
+# - idle_in_transaction_session_timeout: the server ends the session of a desk that froze (or
+#   closed its lid) inside a transaction, so its locks do not hold up every other desk.
+# A frozen server enforces none of its own timeouts: cras_desk.db.statement_deadline keeps a
+# deadline from the desk's side too.
+CONNECT_TIMEOUT_S = 5
+INTERACTIVE_SERVER_TIMEOUTS = {
+    "statement_timeout": "30s",
+    "lock_timeout": "10s",
+    "idle_in_transaction_session_timeout": "60s",
+}
+_LIBPQ_NETWORK = {
+    "connect_timeout": CONNECT_TIMEOUT_S,
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 3,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 20_000,  # ms
+}
+
+
+def _postgresql_connect_args(given: dict[str, Any], interactive: bool) -> dict[str, Any]:
+    args = {**_LIBPQ_NETWORK, **given}
+    if interactive:
+        settings = " ".join(f"-c {name}={value}" for name, value in INTERACTIVE_SERVER_TIMEOUTS.items())
+        args["options"] = f"{settings} {args['options']}" if "options" in given else settings
+    return args
+
+
+def make_engine(url: str | URL, *, interactive: bool = True, **kwargs: Any) -> Engine:
+    """An engine for either backend with the pool and pragmas this app relies on.
+
+    interactive: the desk's and the services' own work, with the server-side timeouts above; bulk
+    admin work (seeding, imports, migrations) passes False and keeps only the network ones.
+    """
     url = make_url(url)
     # A failed statement's message would otherwise carry its bound values (names, addresses, NHS
     # numbers) into tracebacks and so into the log file (cras_desk.log_files).
@@ -64,6 +103,7 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     kwargs.setdefault("pool_size", DESK_POOL_SIZE)
     kwargs.setdefault("max_overflow", DESK_POOL_OVERFLOW)
     kwargs.setdefault("pool_timeout", POOL_TIMEOUT_S)
+    kwargs["connect_args"] = _postgresql_connect_args(kwargs.get("connect_args", {}), interactive)
     if "pool_pre_ping" in kwargs:  # the caller chose: SQLAlchemy's ping before every checkout, or none
         return create_engine(url, **kwargs)
     engine = create_engine(url, **kwargs)
@@ -123,9 +163,19 @@ def _fresh(dbapi_conn: Any, since: tuple[float, float]) -> bool:
 class Database:
     """The app's handle on one database. Hand it to services; they open a session per call."""
 
-    def __init__(self, url: str | URL, **engine_kwargs: Any) -> None:
+    def __init__(
+        self,
+        url: str | URL,
+        *,
+        interactive: bool = True,
+        statement_deadline_s: float = DESK_STATEMENT_DEADLINE_S,
+        **engine_kwargs: Any,
+    ) -> None:
         self.url = make_url(url)
-        self.engine = make_engine(self.url, **engine_kwargs)
+        self.engine = make_engine(self.url, interactive=interactive, **engine_kwargs)
+        self.statement_watch: StatementWatch | None = None
+        if interactive and self.engine.dialect.name != "sqlite":
+            self.statement_watch = watch_statements(self.engine, statement_deadline_s)
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(self.engine.execution_options(cras_write=True), expire_on_commit=False)
 
@@ -146,6 +196,8 @@ class Database:
             yield session
 
     def dispose(self) -> None:
+        if self.statement_watch is not None:
+            self.statement_watch.stop()
         self.engine.dispose()
 
     def __repr__(self) -> str:

@@ -27,13 +27,20 @@ class PostgresServer:
         env_url = os.environ.get("CRAS_PG_URL")
         if env_url:
             return cls(make_url(env_url).set(drivername="postgresql+psycopg"))
-        import pgserver  # imported here: only tests and benchmarks need it
+        # Imported here: only tests and benchmarks need it. From its module: the package's
+        # __init__ re-exports it without declaring it public.
+        from pgserver.postgres_server import get_server
 
         data_dir = data_dir or Path(tempfile.mkdtemp(prefix="cras-pg-"))
-        server = pgserver.get_server(str(data_dir), cleanup_mode="stop")
+        server = get_server(str(data_dir), cleanup_mode="stop")
         raw = make_url(server.get_uri())
         url = raw.set(drivername="postgresql+psycopg")
         return cls(url, server)
+
+    def postmaster_pid(self) -> int | None:
+        """The server process we started, or None for a server named by CRAS_PG_URL."""
+        get_pid = getattr(self._handle, "get_pid", None)
+        return int(get_pid()) if get_pid is not None else None
 
     def _admin(self) -> Engine:
         return create_engine(self.base_url, isolation_level="AUTOCOMMIT")

@@ -11,9 +11,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -171,6 +173,17 @@ class Slot(Base):
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         Index("ix_slots_finder", "service_id", "status", "starts_at"),
         Index("ix_slots_site_time", "site_id", "starts_at"),
+        # The dashboard's free places (migration 0006).
+        Index(
+            "ix_slots_dash_time",
+            "starts_at",
+            "service_id",
+            "site_id",
+            "kind",
+            "status",
+            "capacity",
+            "booked_count",
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id"))
@@ -295,6 +308,21 @@ class Referral(Base):
         Index("ix_referrals_next_patient", "is_open", "priority_rank", "breach_on"),
         Index("ix_referrals_callbacks", "is_open", "next_action_at"),
         Index("ix_referrals_patient", "patient_id"),
+        # The dashboard's aggregates (migration 0006): covering, so each GROUP BY reads an index.
+        Index("ix_referrals_dash_received", "service_id", "received_on", "team_id"),
+        Index("ix_referrals_dash_open_received", "is_open", "service_id", "received_on", "team_id"),
+        Index("ix_referrals_dash_closed", "is_open", "updated_at", "service_id", "received_on", "team_id"),
+        Index(
+            "ix_referrals_dash_queue",
+            "is_open",
+            "service_id",
+            "breach_on",
+            "status",
+            "team_id",
+            "priority_rank",
+        ),
+        # One referral per source reference: importing the same file again adds nothing.
+        Index("uq_referrals_source_ref", "source_ref", unique=True),
         CheckConstraint(
             "(claimed_by IS NULL AND claimed_until IS NULL)"
             " OR (claimed_by IS NOT NULL AND claimed_until IS NOT NULL)",
@@ -323,6 +351,8 @@ class Referral(Base):
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     next_action_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     utc_letter_sent_on: Mapped[date | None] = mapped_column(Date)
+    # The sender's own id of the referral (a CSV referral_ref, a FHIR identifier); NULL if not imported.
+    source_ref: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -332,7 +362,10 @@ class Referral(Base):
 
 class ContactAttempt(Base):
     __tablename__ = "contact_attempts"
-    __table_args__ = (Index("ix_contact_attempts_referral", "referral_id", "at"),)
+    __table_args__ = (
+        Index("ix_contact_attempts_referral", "referral_id", "at"),
+        Index("ix_contact_attempts_dash_at", "at", "user_id", "channel", "outcome"),  # migration 0006
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -388,6 +421,7 @@ class Booking(Base):
     __tablename__ = "bookings"
     __table_args__ = (
         Index("ix_bookings_slot", "slot_id"),
+        Index("ix_bookings_dash_booked_at", "booked_at", "booked_by"),  # migration 0006
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
@@ -410,6 +444,8 @@ class Letter(Base):
     __table_args__ = (
         Index("ix_letters_referral", "referral_id"),
         Index("ix_letters_status", "status", "created_at"),
+        Index("ix_letters_dash_created_at", "created_at", "created_by"),  # migration 0006
+        Index("ix_letters_dash_printed_at", "printed_at", "printed_by"),  # migration 0006
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id"))
@@ -473,11 +509,35 @@ class Change(Base):
     entity_id: Mapped[int] = mapped_column(Integer)
     op: Mapped[str] = mapped_column(String(8))  # insert / update / delete
     user_id: Mapped[int | None] = mapped_column(Integer)
+    # On PostgreSQL the writing transaction's id (server default pg_current_xact_id(), see migration
+    # 0007): readers stay below their snapshot's xmin so a late commit is never skipped. NULL on
+    # SQLite, where one writer at a time makes the sequence the commit order.
+    xid: Mapped[int | None] = mapped_column(BigInteger, server_default=FetchedValue())
+    desk: Mapped[str | None] = mapped_column(String(64))  # the desk that made the change
+
+
+class IdempotencyKey(Base):
+    """An advisor's action, keyed when they pressed Save or Book, and the result it gave.
+
+    Written in the action's own transaction: if that transaction committed, a retry finds the key
+    and returns the recorded result; if it did not, the retry does the action."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_at", "at"),)
+    key: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+
+
+# Besides the partial ones: the change feed's reading order on PostgreSQL (migration 0007).
+MIGRATION_ONLY_INDEXES = {*PARTIAL_UNIQUE_INDEXES, "ix_changes_xid"}
 
 
 def compared_by_autogenerate(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object | None
 ) -> bool:
-    """Alembic's include_object hook: the partial indexes above are the migrations' alone."""
-    return not (type_ == "index" and reflected and name in PARTIAL_UNIQUE_INDEXES)
+    """Alembic's include_object hook: the migrations' own indexes are not the models' to compare."""
+    return not (type_ == "index" and reflected and name in MIGRATION_ONLY_INDEXES)
 

@@ -10,15 +10,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Dialect, Table, func, select, text
+from sqlalchemy import Connection, Dialect, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
 from cras_desk.db.models import Base
+from cras_desk.db.tables import table_of
 from cras_desk.db.types import UtcDateTime
+
+if TYPE_CHECKING:
+    import psycopg
 
 CHUNK = 5_000
 
@@ -34,7 +38,7 @@ def insert_rows(
     """
     if not rows:
         return 0
-    table: Table = model.__table__  # type: ignore[assignment]
+    table = table_of(model)
     conn = session.connection()
     dialect = conn.dialect
     keys = list(rows[0])
@@ -56,7 +60,7 @@ def insert_rows(
             values = [row[key] for row in part]
             columns.append(values if process is None else list(map(process, values)))
         if dialect.name == "postgresql":
-            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            cursor = _copy_cursor(conn)
             try:
                 with cursor, cursor.copy(copy_sql) as copy:
                     for record in zip(*columns, strict=True):
@@ -69,6 +73,16 @@ def insert_rows(
         else:
             conn.exec_driver_sql(insert_sql, list(zip(*(columns[i] for i in order), strict=True)))
     return len(rows)
+
+
+def _copy_cursor(conn: Connection) -> psycopg.Cursor[Any]:
+    """A cursor of the PostgreSQL driver itself: COPY is psycopg's, not the DB-API's."""
+    import psycopg
+
+    raw = conn.connection.dbapi_connection
+    if not isinstance(raw, psycopg.Connection):
+        raise TypeError("COPY needs the psycopg driver.")
+    return raw.cursor()
 
 
 def _processor(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
@@ -98,7 +112,8 @@ def _sqlite_utc(general: Callable[[Any], Any]) -> Callable[[Any], Any]:
                 value.second,
                 value.microsecond,
             )
-        return general(value)
+        stored: str | None = general(value)
+        return stored
 
     return process
 
@@ -130,7 +145,7 @@ def reset_sequences(session: Session, models: Sequence[type[Base]]) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     for model in models:
-        table: Table = model.__table__  # type: ignore[assignment]
+        table = table_of(model)
         sequence = func.pg_get_serial_sequence(table.name, "id")
         session.execute(select(func.setval(sequence, func.coalesce(func.max(table.c.id), 0) + 1, False)))
 

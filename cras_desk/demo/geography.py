@@ -28,50 +28,47 @@ class District:
     longitude: float
     team: int  # index into TEAM_NAMES
     weight: int  # relative population: how many demo patients live here
-    dialling_code: str
     localities: tuple[str, ...] = ()
 
 
 DISTRICTS: tuple[District, ...] = (
     # Brighton & Hove
-    District("BN1", "Brighton", 50.8390, -0.1420, 0, 9, "01273", ("Preston", "Hollingbury", "Patcham")),
-    District("BN2", "Brighton", 50.8270, -0.1050, 0, 9, "01273", ("Kemptown", "Whitehawk", "Woodingdean")),
-    District(
-        "BN3", "Hove", 50.8360, -0.1760, 0, 8, "01273", ("Aldrington", "Hangleton", "West Blatchington")
-    ),
-    District("BN41", "Brighton", 50.8400, -0.2150, 0, 3, "01273", ("Portslade", "Mile Oak")),
+    District("BN1", "Brighton", 50.8390, -0.1420, 0, 9, ("Preston", "Hollingbury", "Patcham")),
+    District("BN2", "Brighton", 50.8270, -0.1050, 0, 9, ("Kemptown", "Whitehawk", "Woodingdean")),
+    District("BN3", "Hove", 50.8360, -0.1760, 0, 8, ("Aldrington", "Hangleton", "West Blatchington")),
+    District("BN41", "Brighton", 50.8400, -0.2150, 0, 3, ("Portslade", "Mile Oak")),
     # Eastbourne & Lewes (Lewes district and Wealden)
-    District("BN7", "Lewes", 50.8730, 0.0100, 1, 3, "01273", ("Kingston", "Cliffe")),
-    District("BN8", "Lewes", 50.9000, 0.0600, 1, 2, "01273", ("Ringmer", "Barcombe")),
-    District("BN9", "Newhaven", 50.7950, 0.0530, 1, 2, "01273", ("Denton",)),
-    District("BN10", "Peacehaven", 50.7930, -0.0050, 1, 2, "01273", ("Telscombe Cliffs",)),
-    District("BN20", "Eastbourne", 50.7620, 0.2500, 1, 3, "01323", ("Meads", "Willingdon", "East Dean")),
-    District("BN21", "Eastbourne", 50.7700, 0.2800, 1, 4, "01323", ("Old Town", "Upperton")),
-    District("BN22", "Eastbourne", 50.7900, 0.2850, 1, 4, "01323", ("Hampden Park", "Roselands")),
-    District("BN23", "Eastbourne", 50.7950, 0.3150, 1, 3, "01323", ("Langney", "Sovereign Harbour")),
-    District("BN24", "Pevensey", 50.8150, 0.3350, 1, 2, "01323", ("Westham", "Pevensey Bay")),
-    District("BN25", "Seaford", 50.7750, 0.1050, 1, 3, "01323", ("Bishopstone",)),
-    District("BN26", "Polegate", 50.8200, 0.2450, 1, 2, "01323", ("Wannock",)),
-    District("BN27", "Hailsham", 50.8650, 0.2550, 1, 4, "01323", ("Hellingly", "Herstmonceux")),
-    District("TN3", "Tunbridge Wells", 51.1000, 0.2100, 1, 1, "01892", ("Frant", "Groombridge")),
-    District("TN5", "Wadhurst", 51.0620, 0.3400, 1, 1, "01892", ("Ticehurst",)),
-    District("TN6", "Crowborough", 51.0600, 0.1650, 1, 3, "01892", ("Jarvis Brook",)),
-    District("TN7", "Hartfield", 51.1000, 0.1100, 1, 1, "01342", ("Forest Row",)),
-    District("TN20", "Mayfield", 51.0200, 0.2600, 1, 1, "01435", ("Five Ashes",)),
-    District("TN21", "Heathfield", 50.9670, 0.2570, 1, 2, "01435", ("Horam", "Cross in Hand")),
-    District("TN22", "Uckfield", 50.9700, 0.0970, 1, 3, "01825", ("Ridgewood", "Maresfield")),
+    District("BN7", "Lewes", 50.8730, 0.0100, 1, 3, ("Kingston", "Cliffe")),
+    District("BN8", "Lewes", 50.9000, 0.0600, 1, 2, ("Ringmer", "Barcombe")),
+    District("BN9", "Newhaven", 50.7950, 0.0530, 1, 2, ("Denton",)),
+    District("BN10", "Peacehaven", 50.7930, -0.0050, 1, 2, ("Telscombe Cliffs",)),
+    District("BN20", "Eastbourne", 50.7620, 0.2500, 1, 3, ("Meads", "Willingdon", "East Dean")),
+    District("BN21", "Eastbourne", 50.7700, 0.2800, 1, 4, ("Old Town", "Upperton")),
+    District("BN22", "Eastbourne", 50.7900, 0.2850, 1, 4, ("Hampden Park", "Roselands")),
+    District("BN23", "Eastbourne", 50.7950, 0.3150, 1, 3, ("Langney", "Sovereign Harbour")),
+    District("BN24", "Pevensey", 50.8150, 0.3350, 1, 2, ("Westham", "Pevensey Bay")),
+    District("BN25", "Seaford", 50.7750, 0.1050, 1, 3, ("Bishopstone",)),
+    District("BN26", "Polegate", 50.8200, 0.2450, 1, 2, ("Wannock",)),
+    District("BN27", "Hailsham", 50.8650, 0.2550, 1, 4, ("Hellingly", "Herstmonceux")),
+    District("TN3", "Tunbridge Wells", 51.1000, 0.2100, 1, 1, ("Frant", "Groombridge")),
+    District("TN5", "Wadhurst", 51.0620, 0.3400, 1, 1, ("Ticehurst",)),
+    District("TN6", "Crowborough", 51.0600, 0.1650, 1, 3, ("Jarvis Brook",)),
+    District("TN7", "Hartfield", 51.1000, 0.1100, 1, 1, ("Forest Row",)),
+    District("TN20", "Mayfield", 51.0200, 0.2600, 1, 1, ("Five Ashes",)),
+    District("TN21", "Heathfield", 50.9670, 0.2570, 1, 2, ("Horam", "Cross in Hand")),
+    District("TN22", "Uckfield", 50.9700, 0.0970, 1, 3, ("Ridgewood", "Maresfield")),
     # Hastings & Rother
-    District("TN19", "Etchingham", 51.0100, 0.4400, 2, 1, "01580", ("Burwash", "Hurst Green")),
-    District("TN31", "Rye", 50.9500, 0.7300, 2, 1, "01797", ("Rye Harbour", "Peasmarsh")),
-    District("TN32", "Robertsbridge", 50.9850, 0.4750, 2, 1, "01580", ("Salehurst",)),
-    District("TN33", "Battle", 50.9150, 0.4850, 2, 1, "01424", ("Telham",)),
-    District("TN34", "Hastings", 50.8600, 0.5800, 2, 4, "01424", ("Old Town", "Blacklands")),
-    District("TN35", "Hastings", 50.8750, 0.6100, 2, 3, "01424", ("Ore", "Fairlight")),
-    District("TN36", "Winchelsea", 50.9250, 0.7050, 2, 1, "01797", ("Icklesham",)),
-    District("TN37", "St Leonards-on-Sea", 50.8700, 0.5550, 2, 3, "01424", ("Silverhill", "Hollington")),
-    District("TN38", "St Leonards-on-Sea", 50.8600, 0.5400, 2, 3, "01424", ("West St Leonards",)),
-    District("TN39", "Bexhill-on-Sea", 50.8450, 0.4550, 2, 3, "01424", ("Little Common", "Cooden")),
-    District("TN40", "Bexhill-on-Sea", 50.8450, 0.4900, 2, 3, "01424", ("Sidley",)),
+    District("TN19", "Etchingham", 51.0100, 0.4400, 2, 1, ("Burwash", "Hurst Green")),
+    District("TN31", "Rye", 50.9500, 0.7300, 2, 1, ("Rye Harbour", "Peasmarsh")),
+    District("TN32", "Robertsbridge", 50.9850, 0.4750, 2, 1, ("Salehurst",)),
+    District("TN33", "Battle", 50.9150, 0.4850, 2, 1, ("Telham",)),
+    District("TN34", "Hastings", 50.8600, 0.5800, 2, 4, ("Old Town", "Blacklands")),
+    District("TN35", "Hastings", 50.8750, 0.6100, 2, 3, ("Ore", "Fairlight")),
+    District("TN36", "Winchelsea", 50.9250, 0.7050, 2, 1, ("Icklesham",)),
+    District("TN37", "St Leonards-on-Sea", 50.8700, 0.5550, 2, 3, ("Silverhill", "Hollington")),
+    District("TN38", "St Leonards-on-Sea", 50.8600, 0.5400, 2, 3, ("West St Leonards",)),
+    District("TN39", "Bexhill-on-Sea", 50.8450, 0.4550, 2, 3, ("Little Common", "Cooden")),
+    District("TN40", "Bexhill-on-Sea", 50.8450, 0.4900, 2, 3, ("Sidley",)),
 )
 
 DISTRICT_WEIGHTS: tuple[int, ...] = tuple(d.weight for d in DISTRICTS)

@@ -201,7 +201,6 @@ _KINDS = tuple(SlotKind)  # iterating the enum class itself runs Python code eac
 class Schedule:
     book: SlotBook
     slot_count: int = 0
-    clinic_count: int = 0
 
 
 def build_schedule(
@@ -332,10 +331,10 @@ def build_schedule(
                         capacity,
                     )
             if len(slots) >= 10_000:
-                schedule.clinic_count, schedule.slot_count = clinic_id, slot_id
+                schedule.slot_count = slot_id
                 yield clinics, slots
                 clinics, slots = [], []
-        schedule.clinic_count, schedule.slot_count = clinic_id, slot_id
+        schedule.slot_count = slot_id
         if clinics:
             yield clinics, slots
 
@@ -414,7 +413,7 @@ class Waits:
         return min(WAIT_HISTORY_WEEKS - 1, max(0, -((day - self.today).days // 7)))
 
     def rows(self) -> list[dict[str, Any]]:
-        rows = []
+        rows: list[dict[str, Any]] = []
         for (site_id, service_id), weeks in self.history.items():
             for k in range(WAIT_HISTORY_WEEKS):
                 rows.append(

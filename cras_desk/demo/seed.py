@@ -40,12 +40,13 @@ from cras_desk.db.models import (
     WaitingTime,
 )
 from cras_desk.demo import organisation as org
+from cras_desk.demo.arrivals import plan_referrals
 from cras_desk.demo.bulk import analyze, checks_deferred, insert_rows, reset_sequences
 from cras_desk.demo.dice import Dice
 from cras_desk.demo.organisation import DEMO_PASSWORD
 from cras_desk.demo.patients import PatientFacts, patient_batches
 from cras_desk.demo.pools import Pools
-from cras_desk.demo.referrals import ReferralSimulator, plan_referrals
+from cras_desk.demo.referrals import ReferralSimulator
 from cras_desk.demo.schedule import Waits, build_schedule, clinician_rows, plan_clinicians
 from cras_desk.demo.seed_calendar import SeedCalendar
 from cras_desk.domain.clock import today_london

@@ -27,10 +27,6 @@ class SeedCalendar:
         self._instants: dict[int, datetime] = {}
         self._midnights: dict[date, datetime] = {}
 
-    def is_working(self, d: date) -> bool:
-        i = bisect_left(self._ordinals, d.toordinal())
-        return i < len(self._ordinals) and self._ordinals[i] == d.toordinal()
-
     def shift(self, d: date, n: int) -> date:
         """The n-th working day after d (n >= 0; d itself when n is 0 and d is a working day).
 

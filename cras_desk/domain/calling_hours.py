@@ -8,7 +8,7 @@ not a bank holiday; see working_days.py) between opening and closing, London wal
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from cras_desk.domain.clock import LONDON
 from cras_desk.domain.errors import ValidationError
@@ -72,10 +72,6 @@ class CallingHours:
         refusal = self.refusal(moment)
         if refusal is not None:
             raise ValidationError(refusal)
-
-    def later_in_hours(self, moment: datetime, delta: timedelta) -> datetime:
-        """moment + delta if that is in calling hours, else the next opening after it."""
-        return self.next_open(_london(moment) + delta)
 
 
 def _london(moment: datetime) -> datetime:

@@ -114,10 +114,6 @@ class BookingStatus(StrEnum):
     DNA = "dna"  # did not attend
     ATTENDED = "attended"
 
-    @property
-    def holds_place(self) -> bool:
-        return self is BookingStatus.BOOKED
-
 
 class LetterKind(StrEnum):
     CHOICE = "choice"

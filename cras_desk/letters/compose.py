@@ -4,7 +4,7 @@ Pure Python (no reportlab, no database): the same content feeds the PDF renderer
 benchmark, the word-processor route. Text in blocks is "rich": plain text where **double stars**
 mark bold and a newline breaks a line inside a table cell.
 
-Inputs (Letter.inputs, snapshotted by services/letter_queue.py at queue time; version 1):
+Inputs (Letter.inputs, snapshotted by services/letter_inputs.py at queue time; version 1):
     patient      {title, given_name, family_name, nhs_number, date_of_birth, address: [lines]}
     gp           {name, address: [lines], ods_code} or null
     referral     {service, received_on, priority, failed_attempts, utc_letter_sent_on}
@@ -303,7 +303,7 @@ def _appointment_table(facts: Mapping[str, str], appt: Mapping[str, Any], common
 def _patient_table(spec: LetterSpec, facts: Mapping[str, str], common: Mapping[str, Any]) -> Table:
     labels = common["labels"]
     patient = spec.inputs["patient"]
-    rows = (
+    rows: tuple[tuple[str, ...], ...] = (
         (labels["patient_name"], f"**{_addressee(patient)}**"),
         (labels["date_of_birth"], facts["date_of_birth"]),
         (labels["nhs_number"], f"**{facts['nhs_number']}**"),

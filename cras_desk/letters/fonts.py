@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from cras_desk.paths import resources_dir
+
+if TYPE_CHECKING:
+    from reportlab.pdfbase.pdfdoc import PDFDocument
+    from reportlab.pdfbase.ttfonts import TTFont
 
 REGULAR = "DejaVuSans"
 BOLD = "DejaVuSans-Bold"
@@ -27,7 +32,7 @@ def font_dir() -> Path:
     return resources_dir() / "fonts"
 
 
-def _memo_font_class() -> type:
+def _memo_font_class() -> type[TTFont]:
     from reportlab.pdfbase.ttfonts import TTFont
 
     class MemoTTFont(TTFont):
@@ -35,14 +40,21 @@ def _memo_font_class() -> type:
 
         reportlab maps every character of every string drawn through a Python loop; a print run
         draws the same phrases in every letter. The mapping of a string never changes within a
-        document once made (codes are only ever added), so remembering it changes no byte.
+        document once made (codes are only ever added), so remembering it changes no byte. The
+        memo is keyed weakly by document, as reportlab keys the font's own per-document state.
         """
 
-        def splitString(self, text: str, doc: Any, encoding: str = "utf-8") -> list[tuple[int, bytes]]:
-            state = self._assignState(doc)
-            memo: dict[str, list[tuple[int, bytes]]] | None = getattr(state, "cras_memo", None)
+        def __init__(self, name: str, filename: str) -> None:
+            super().__init__(name, filename)
+            self.memos: WeakKeyDictionary[PDFDocument, dict[str, list[tuple[int, bytes]]]]
+            self.memos = WeakKeyDictionary()
+
+        def splitString(
+            self, text: str, doc: PDFDocument, encoding: str = "utf-8"
+        ) -> list[tuple[int, bytes]]:
+            memo = self.memos.get(doc)
             if memo is None:
-                memo = state.cras_memo = {}
+                memo = self.memos[doc] = {}
             hit = memo.get(text)
             if hit is None:
                 hit = memo[text] = super().splitString(text, doc, encoding)

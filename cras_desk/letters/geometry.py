@@ -45,10 +45,6 @@ class RectMm:
         return PAGE_HEIGHT - self.top * MM
 
     @property
-    def bottom_pt(self) -> float:
-        return PAGE_HEIGHT - self.bottom * MM
-
-    @property
     def width_pt(self) -> float:
         return self.width * MM
 

@@ -7,14 +7,17 @@ split only), then drawn knowing the page count.
 
 Byte-identical reprints: reportlab's invariant mode removes the run-dependent parts of a PDF;
 the creation date and the trailer /ID are then set from the letter's record (created_at,
-document_id), so the same LetterSpec always gives the same bytes.
+document_id), so the same LetterSpec always gives the same bytes. The date goes in through the
+canvas's date formatter; reportlab has no setting for the /ID, so the one it wrote (a digest) is
+replaced in the finished file's trailer, which no cross-reference offset points past.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,16 +25,15 @@ from typing import IO
 
 from reportlab import rl_config
 from reportlab.lib import colors
-from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable
 
 from cras_desk.domain.clock import utcnow
 from cras_desk.letters import geometry as g
 from cras_desk.letters.compose import Bullets, Heading, LetterContent, LetterSpec, Para, Table, compose
-from cras_desk.letters.flow import Grid, GridStyle, RichText, TextStyle
+from cras_desk.letters.flow import Grid, GridStyle, RichText, StoryItem, TextStyle
 from cras_desk.letters.fonts import BOLD, REGULAR, register_fonts
+from cras_desk.private_files import create_private
 
 # Large print follows RNIB's clear print guidance: at least 16 pt (we use 16 pt body, 18 pt
 # headings); standard letters use 11 pt. The address in the envelope window stays at 11-14 pt:
@@ -132,8 +134,8 @@ def _grid(block: Table, st: Styles, width: float) -> Grid:
     return Grid(rows, [width * w for w in block.widths], replace(st.grid, shade_header=block.header))
 
 
-def _story(content: LetterContent, st: Styles, width: float) -> list[Flowable]:
-    story: list[Flowable] = [RichText(content.subject, st.subject)]
+def _story(content: LetterContent, st: Styles, width: float) -> list[StoryItem]:
+    story: list[StoryItem] = [RichText(content.subject, st.subject)]
     for block in content.blocks:
         if isinstance(block, Para):
             story.append(RichText(block.text, st.body))
@@ -150,13 +152,12 @@ def _story(content: LetterContent, st: Styles, width: float) -> list[Flowable]:
     return story
 
 
-class _Whole(Flowable):
-    """Wraps a flowable so that it is never split across pages."""
+class _Whole:
+    """Wraps a story item so that it is never split across pages."""
 
-    def __init__(self, inner: Flowable) -> None:
-        super().__init__()
+    def __init__(self, inner: StoryItem) -> None:
         self.inner = inner
-        self.style = inner.style
+        self.width = self.height = 0.0
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self.width, self.height = self.inner.wrap(availWidth, availHeight)
@@ -165,11 +166,15 @@ class _Whole(Flowable):
     def getSpaceBefore(self) -> float:
         return self.inner.getSpaceBefore()
 
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
-        return []
+    # The last item of a letter: nothing follows it, so it asks for no space or room after it.
+    def getSpaceAfter(self) -> float:
+        return 0.0
 
-    def draw(self) -> None:
-        self.draw_at(self.canv, 0.0, 0.0)
+    def room_below(self) -> float:
+        return 0.0
+
+    def split(self, availWidth: float, availHeight: float) -> list[StoryItem]:
+        return []
 
     def draw_at(self, canv: Canvas, x: float, y: float) -> None:
         self.inner.draw_at(canv, x, y)
@@ -177,13 +182,13 @@ class _Whole(Flowable):
 
 @dataclass
 class _Placed:
-    flowable: Flowable
+    item: StoryItem
     y_top: float  # distance below the frame top, in points
     height: float
 
 
 def _paginate(
-    story: list[Flowable], width: float, first_height: float, next_height: float
+    story: Sequence[StoryItem], width: float, first_height: float, next_height: float
 ) -> list[list[_Placed]]:
     """Split the story into pages (wrap and split only, nothing drawn)."""
     pages: list[list[_Placed]] = []
@@ -197,8 +202,7 @@ def _paginate(
             before = f.getSpaceBefore() if placed else 0.0
             room = avail - used - before
             _w, h = f.wrap(width, room)
-            # keepWithNext: a heading must have room for two lines of what follows it.
-            need = h + (2 * f.style.leading if f.getKeepWithNext() else 0)
+            need = h + f.room_below()
             if need <= room + 1e-6:
                 placed.append(_Placed(f, used + before, h))
                 used += before + h + f.getSpaceAfter()
@@ -315,8 +319,8 @@ def draw_letter(c: Canvas, content: LetterContent) -> int:
         else:
             _draw_header(c, header)
             top = next_top
-        for item in placed:
-            item.flowable.draw_at(c, x, g.PAGE_HEIGHT - top - item.y_top - item.height)
+        for spot in placed:
+            spot.item.draw_at(c, x, g.PAGE_HEIGHT - top - spot.y_top - spot.height)
         _draw_footer(c, content, st, number, len(pages))
         c.showPage()
     return len(pages)
@@ -325,33 +329,56 @@ def draw_letter(c: Canvas, content: LetterContent) -> int:
 # --- documents ----------------------------------------------------------------------------------
 
 
-def _fixed_timestamp(moment: datetime) -> TimeStamp:
-    ts = TimeStamp(invariant=True)
-    utc = moment.astimezone(UTC).replace(microsecond=0)
-    ts.t = utc.timestamp()
-    ts.lt = utc.timetuple()
-    ts.YMDhms = tuple(ts.lt)[:6]
-    ts.dhh = ts.dmm = 0
-    ts.tzname = "UTC"
-    return ts
+def _creation_date(moment: datetime) -> Callable[[int, int, int, int, int, int], str]:
+    """A date formatter for Canvas.setDateFormatter that writes the given moment, in UTC.
+
+    reportlab calls it with its own (invariant) timestamp's fields, which are ignored.
+    """
+    stamp = f"D:{moment.astimezone(UTC):%Y%m%d%H%M%S}+00'00'"
+
+    def formatter(year: int, month: int, day: int, hour: int, minute: int, second: int) -> str:
+        return stamp
+
+    return formatter
 
 
-def _new_canvas(out: IO[bytes], title: str, created: datetime, document_id: str | None) -> Canvas:
+def _new_canvas(out: IO[bytes], title: str, created: datetime) -> Canvas:
     register_fonts()
     c = Canvas(
-        out, pagesize=(g.PAGE_WIDTH, g.PAGE_HEIGHT), invariant=1, pageCompression=1, initialFontName=REGULAR
+        out,
+        pagesize=(g.PAGE_WIDTH, g.PAGE_HEIGHT),
+        invariant=1,
+        pageCompression=1,
+        # The stub types this as a float, but it is the name of the font each page starts in.
+        initialFontName=REGULAR,  # type: ignore[arg-type]
     )
     c.setTitle(title)
     c.setCreator(PDF_CREATOR)
     c.setAuthor(PDF_CREATOR)
-    doc = c._doc
-    doc._timeStamp = _fixed_timestamp(created)
-    if document_id is not None:
-        # reportlab's own /ID is a digest of the content; the recorded id is what identifies this
-        # letter's file, and what a reprint must carry again.
-        hex_id = bytes.fromhex(document_id).hex().upper().encode("ascii")
-        doc._ID = b"[<" + hex_id + b"> <" + hex_id + b">]"
+    c.setDateFormatter(_creation_date(created))
     return c
+
+
+# The /ID reportlab writes in the trailer of an invariant document: a digest, twice, and a comment.
+_DIGEST_ID = re.compile(
+    rb"\ntrailer\n<<\n/ID (\n\[<[0-9a-f]{32}><[0-9a-f]{32}>\]\n% ReportLab generated PDF document -- "
+    rb"digest \(opensource\)\n)\n"
+)
+
+
+def _with_document_id(pdf: bytes, document_id: str) -> bytes:
+    """The PDF with the recorded id as its trailer /ID.
+
+    reportlab's own /ID is a digest of the content; the recorded id is what identifies this
+    letter's file, and what a reprint must carry again. The trailer follows the cross-reference
+    table, so changing its length moves no object.
+    """
+    trailer = pdf.rindex(b"\ntrailer\n")
+    found = _DIGEST_ID.match(pdf, trailer)
+    if found is None:
+        raise RuntimeError("the PDF trailer is not the one reportlab 5.1 writes; cannot set its /ID")
+    hex_id = bytes.fromhex(document_id).hex().upper().encode("ascii")
+    return pdf[: found.start(1)] + b"[<" + hex_id + b"> <" + hex_id + b">]" + pdf[found.end(1) :]
 
 
 def render_pdf(spec: LetterSpec) -> bytes:
@@ -359,10 +386,10 @@ def render_pdf(spec: LetterSpec) -> bytes:
     content = compose(spec)
     out = io.BytesIO()
     with _RENDER_LOCK:
-        c = _new_canvas(out, content.title, spec.created_at, spec.document_id)
+        c = _new_canvas(out, content.title, spec.created_at)
         draw_letter(c, content)
         c.save()
-    return out.getvalue()
+    return _with_document_id(out.getvalue(), spec.document_id)
 
 
 class CombinedPdf:
@@ -378,10 +405,10 @@ class CombinedPdf:
         self.duplex = duplex
         self._file: IO[bytes] | None = None
         if isinstance(target, Path):
-            self._file = target.open("wb")
+            self._file = create_private(target)
             target = self._file
         with _RENDER_LOCK:
-            self._canvas = _new_canvas(target, title, utcnow(), None)
+            self._canvas = _new_canvas(target, title, utcnow())
 
     def add(self, spec: LetterSpec) -> int:
         return self.add_content(compose(spec))

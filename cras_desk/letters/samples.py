@@ -5,7 +5,7 @@ The people are fictional and their NHS numbers come from the 999 test range.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ def _appointment(site: dict[str, Any], when: str, minutes: int = 30) -> dict[str
 
 
 def sample_inputs(kind: LetterKind, *, long: bool = False) -> dict[str, Any]:
-    """Inputs as letter_queue would record them; long=True makes a choice letter run to two pages."""
+    """Inputs as letter_inputs would snapshot them; long=True makes a choice letter run to two pages."""
     inputs: dict[str, Any] = {
         "v": 1,
         "referral_id": 4211,
@@ -135,10 +135,6 @@ def sample_spec(
     )
 
 
-def sample_date() -> date:
-    return SAMPLE_CREATED.date()
-
-
 SCREENSHOT_NAMES: dict[LetterKind, str] = {
     LetterKind.CHOICE: "letter-choice.png",
     LetterKind.APPOINTMENT: "letter-appointment.png",
@@ -178,7 +174,7 @@ def write_screenshots(out_dir: Path, dpi: int = 100) -> list[Path]:
         painter.drawImage(0, 0, page)
         painter.end()
         path = out_dir / name
-        image.save(str(path), "PNG")
+        image.save(str(path), b"PNG")
         written.append(path)
         doc.close()
     return written

@@ -1,43 +1,46 @@
-"""Booking: finding places, taking them, giving them back. Never a double booking, on either backend.
+"""Booking, the advisor's use cases: find places, book, cancel, rebook, record the outcome.
 
-The database is what makes that true. A place is taken by ONE conditional UPDATE of the slot's
-counter (open, a place left, in the future), so of two advisors racing for the last place exactly
-one UPDATE matches a row: PostgreSQL re-checks the WHERE after waiting for the winner's row lock,
-and SQLite serialises writers. The CHECK on booked_count and the partial unique index "one live
-booking per referral" stand behind it; if either fires, the advisor gets a domain error, not a
-stack trace.
-
-Locks are taken in one order everywhere (the referral's claim, then its booking row, then slots
-by ascending id), so two rebooks crossing between the same two group sessions cannot deadlock.
+Each use case is one transaction: the referral's claim, the booking and slot changes, the letter
+it sends (withdrawing queued letters it overtakes), the audit row and the change feed. Never a
+double booking, on either backend: how a place is taken and given back, and why that cannot
+double-book, is in services/booking_places.py; its prebuilt statements in
+services/booking_statements.py; finding places in services/slot_finder.py. The names callers use
+(SlotQuery, SlotRow, LiveBooking, ...) are importable from here.
 
 The patient's needs are read in the booking's own transaction and acted on there: the interpreter
 language is recorded on the booking (and so in its letter), and a longer appointment is a
-condition of the same conditional UPDATE (the slot must be that long). Finding places lives in
-services/slot_finder.py, the write path's prebuilt statements in services/booking_statements.py;
-the names callers use (SlotQuery, SlotRow, LiveBooking, ...) are importable from here.
+condition of the same conditional UPDATE (the slot must be that long).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
 from cras_desk.db import change_feed
 from cras_desk.db.engine import Database
-from cras_desk.db.models import Booking, Patient, Referral
+from cras_desk.db.models import Patient
+from cras_desk.db.tables import table_of
 from cras_desk.domain.appointment_needs import AppointmentNeeds, Availability
 from cras_desk.domain.clock import utcnow
-from cras_desk.domain.enums import BookingStatus, LetterKind, ReferralStatus, Role, SlotStatus
-from cras_desk.domain.errors import NotFound, SlotTaken, StaleState, ValidationError
+from cras_desk.domain.enums import BookingStatus, LetterKind, Role
+from cras_desk.domain.errors import ValidationError
 from cras_desk.services import audit, slot_finder
 from cras_desk.services import booking_statements as sql
 from cras_desk.services.actor import Actor
-from cras_desk.services.claims import Claim, ensure_claim
+from cras_desk.services.booking_places import (
+    ALREADY_BOOKED,
+    claim_booking,
+    constraint_errors,
+    end_booking,
+    explain_unbookable,
+    free_place,
+    insert_booking,
+    needs_onto,
+    take_place,
+)
+from cras_desk.services.claims import ensure_claim
 from cras_desk.services.letter_lifecycle import Supersession, withdraw_superseded
 from cras_desk.services.letter_queue import queue_booking_letter, queue_letter
 from cras_desk.services.slot_finder import LiveBooking, SlotQuery, SlotRow, SlotSearch
@@ -54,22 +57,6 @@ __all__ = [
 ]
 
 _ROLES = (Role.ADVISOR, Role.TEAM_LEAD)
-
-ALREADY_BOOKED = "This referral already has a live booking; rebook instead."
-
-
-@contextmanager
-def _constraint_errors() -> Iterator[None]:
-    """Turn the database's last line of defence into the message an advisor can act on."""
-    try:
-        yield
-    except IntegrityError as err:
-        text = str(err.orig).lower()
-        if "uq_bookings_live_per_referral" in text or "bookings.referral_id" in text:
-            raise StaleState(ALREADY_BOOKED) from err
-        if "within_capacity" in text:
-            raise SlotTaken() from err
-        raise
 
 
 class BookingService:
@@ -160,23 +147,23 @@ class BookingService:
             change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
             claim = ensure_claim(s, actor, referral_id)
             conn = s.connection()
-            needs = self._needs_onto(conn, referral_id, params)
+            needs = needs_onto(conn, referral_id, params)
             # The place first: a desk that lost the race has then done as little as possible.
-            self._take_place(s, conn, actor, params)
+            take_place(s, conn, actor, params)
             if conn.execute(sql.CLOSE_REFERRAL, params).rowcount != 1:
-                self._explain_unbookable(conn, referral_id)
+                explain_unbookable(conn, referral_id)
             withdraw_superseded(s, actor, referral_id, Supersession.BOOKED, claim.patient_id)
             if conn.dialect.name == "postgresql":
                 # The booking's INSERT brings back what its letter says: one round trip for both.
-                with _constraint_errors():
+                with constraint_errors():
                     booked = conn.execute(sql.INSERT_BOOKING_READING_LETTER, params).one()
-                booking_id = booked.b_id
+                booking_id: int = booked.b_id
                 change_feed.record(s, "booking", booking_id, "insert", actor.user_id)
                 letter_id = queue_booking_letter(
                     s, actor, booked, LetterKind.APPOINTMENT, {"booking_id": booking_id}
                 )
             else:
-                booking_id = self._insert_booking(s, conn, actor, params)
+                booking_id = insert_booking(s, conn, actor, params)
                 letter_id = queue_letter(
                     s, actor, referral_id, LetterKind.APPOINTMENT, {"booking_id": booking_id}
                 )
@@ -206,7 +193,7 @@ class BookingService:
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
             change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
-            row, claim = self._claim_booking(s, actor, booking_id)
+            row, claim = claim_booking(s, actor, booking_id)
             conn = s.connection()
             params = {
                 "b_booking": booking_id,
@@ -217,8 +204,8 @@ class BookingService:
                 "b_status": status,
                 "b_reason": reason,
             }
-            self._end_booking(s, conn, actor, params)
-            self._free_place(s, conn, actor, params)
+            end_booking(s, conn, actor, params)
+            free_place(s, conn, actor, params)
             conn.execute(sql.REOPEN_REFERRAL, params)
             withdraw_superseded(s, actor, row.referral_id, Supersession.CANCELLED, claim.patient_id)
             letter_id = queue_letter(
@@ -257,7 +244,7 @@ class BookingService:
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
             change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
-            row, claim = self._claim_booking(s, actor, booking_id)
+            row, claim = claim_booking(s, actor, booking_id)
             if row.slot_id == new_slot_id:
                 raise ValidationError("The patient is already booked into that slot.")
             conn = s.connection()
@@ -276,18 +263,18 @@ class BookingService:
                 "b_now": old["b_now"],
                 "b_rebooked_from": booking_id,
             }
-            needs = self._needs_onto(conn, row.referral_id, new)
+            needs = needs_onto(conn, row.referral_id, new)
             # The old booking stops being live before the new one is inserted (one live booking
             # per referral). Slot counters move in ascending id order (see the module docstring);
             # atomicity, not statement order, is what keeps the old booking if the new place is gone.
-            self._end_booking(s, conn, actor, old)
+            end_booking(s, conn, actor, old)
             if new_slot_id < row.slot_id:
-                self._take_place(s, conn, actor, new)
-                self._free_place(s, conn, actor, old)
+                take_place(s, conn, actor, new)
+                free_place(s, conn, actor, old)
             else:
-                self._free_place(s, conn, actor, old)
-                self._take_place(s, conn, actor, new)
-            new_id = self._insert_booking(s, conn, actor, new)
+                free_place(s, conn, actor, old)
+                take_place(s, conn, actor, new)
+            new_id = insert_booking(s, conn, actor, new)
             withdraw_superseded(s, actor, row.referral_id, Supersession.REBOOKED, claim.patient_id)
             letter_id = queue_letter(
                 s,
@@ -325,7 +312,7 @@ class BookingService:
         """The first appointment happened: the referral's work here is done."""
         self._record_outcome(actor, booking_id, BookingStatus.ATTENDED, None)
 
-    # --- steps shared by the use cases --------------------------------------------------------
+    # --- shared by the two outcomes -----------------------------------------------------------
 
     def _record_outcome(self, actor: Actor, booking_id: int, status: BookingStatus, note: str | None) -> None:
         actor.require(*_ROLES, action="record appointment outcomes")
@@ -333,7 +320,7 @@ class BookingService:
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
             change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
-            row, claim = self._claim_booking(s, actor, booking_id)
+            row, claim = claim_booking(s, actor, booking_id)
             if row.starts_at > now:
                 raise ValidationError(
                     "This appointment has not happened yet; cancel it instead if it will not go ahead."
@@ -347,7 +334,7 @@ class BookingService:
                 "b_status": status,
                 "b_reason": note,
             }
-            self._end_booking(s, conn, actor, params)
+            end_booking(s, conn, actor, params)
             attended = status is BookingStatus.ATTENDED
             conn.execute(sql.COMPLETE_REFERRAL if attended else sql.REOPEN_REFERRAL, params)
             audit.record(
@@ -360,89 +347,6 @@ class BookingService:
                 {"referral_id": row.referral_id, "slot_id": row.slot_id, "note": note},
             )
 
-    @staticmethod
-    def _needs_onto(conn: Connection, referral_id: int, params: dict[str, Any]) -> AppointmentNeeds:
-        """Read the patient's needs now and put what the booking statements take into params: the
-        interpreter goes on the booking, a longer appointment's length into the place's UPDATE."""
-        needs = slot_finder.read_needs(conn, referral_id)[1]
-        params["b_interpreter"] = needs.interpreter_language
-        params["b_min_minutes"] = needs.min_minutes
-        return needs
-
-    @staticmethod
-    def _explain_unbookable(conn: Connection, referral_id: int) -> None:
-        status = conn.execute(select(_referrals.c.status).where(_referrals.c.id == referral_id)).scalar()
-        if status is ReferralStatus.BOOKED:
-            raise StaleState(ALREADY_BOOKED)
-        raise StaleState("This referral is closed (discharged or completed) and cannot be booked.")
-
-    @staticmethod
-    def _claim_booking(s: Session, actor: Actor, booking_id: int) -> tuple[Any, Claim]:
-        row = s.connection().execute(sql.BOOKING_OF, {"b_booking": booking_id}).first()
-        if row is None:
-            raise NotFound(f"Booking {booking_id} does not exist.")
-        return row, ensure_claim(s, actor, row.referral_id)
-
-    @staticmethod
-    def _end_booking(s: Session, conn: Connection, actor: Actor, params: dict[str, Any]) -> None:
-        """Live -> ended, conditionally: of two desks ending the same booking, one wins."""
-        if conn.execute(sql.END_BOOKING, params).rowcount != 1:
-            current = conn.execute(
-                select(_bookings.c.status).where(_bookings.c.id == params["b_booking"])
-            ).scalar()
-            label = current.value.replace("_", " ") if current else "gone"
-            raise StaleState(f"This appointment is no longer booked (it is {label}). Refresh and try again.")
-        change_feed.record(s, "booking", params["b_booking"], "update", actor.user_id)
-
-    @staticmethod
-    def _take_place(s: Session, conn: Connection, actor: Actor, params: dict[str, Any]) -> None:
-        with _constraint_errors():
-            if conn.dialect.name == "postgresql":
-                # The UPDATE in a CTE and the reason it may not have matched in the same statement:
-                # a desk that lost the race learns why without another round trip.
-                row = conn.execute(sql.TAKE_PLACE_OR_SAY_WHY, params).first()
-                if row is None or not row.taken:
-                    _refuse(row, params)
-            elif conn.execute(sql.TAKE_PLACE, params).rowcount != 1:
-                # Only the losing path pays for this SELECT.
-                _refuse(conn.execute(sql.WHY_NOT_TAKEN, params).first(), params)
-        change_feed.record(s, "slot", params["b_slot"], "update", actor.user_id)
-
-    @staticmethod
-    def _free_place(s: Session, conn: Connection, actor: Actor, params: dict[str, Any]) -> None:
-        if conn.execute(sql.FREE_PLACE, params).rowcount != 1:
-            raise StaleState("The slot's place count is out of step with its bookings; ask IT to check.")
-        change_feed.record(s, "slot", params["b_slot"], "update", actor.user_id)
-
-    @staticmethod
-    def _insert_booking(s: Session, conn: Connection, actor: Actor, params: dict[str, Any]) -> int:
-        with _constraint_errors():
-            booking_id: int = conn.execute(sql.INSERT_BOOKING, params).scalar_one()
-        change_feed.record(s, "booking", booking_id, "insert", actor.user_id)
-        return booking_id
-
-
-def _refuse(slot: Row[Any] | None, params: dict[str, Any]) -> None:
-    """The conditional UPDATE matched nothing; say why, from the slot as the statement found it.
-
-    On PostgreSQL that is the slot as it stood when the statement began: if the place went to a
-    desk whose lock we waited for, the slot still looks bookable here, and the answer is the one
-    the advisor needs anyway: the place has just been taken."""
-    if slot is None:
-        raise NotFound("That slot no longer exists. The list has been refreshed.")
-    if slot.service_id != slot.wanted:
-        raise ValidationError("That slot is for a different service from the referral.")
-    if slot.starts_at <= params["b_now"]:
-        raise ValidationError("That slot has already started; pick a later one.")
-    if slot.duration_minutes < params["b_min_minutes"]:
-        raise ValidationError(
-            f"That slot is {slot.duration_minutes} minutes; this patient needs a longer appointment "
-            f"({params['b_min_minutes']} minutes). Pick a slot from the list."
-        )
-    if slot.status is SlotStatus.BLOCKED:
-        raise SlotTaken("That clinic has been withdrawn by the provider. The list has been refreshed.")
-    raise SlotTaken()
-
 
 def _needs_detail(needs: AppointmentNeeds) -> dict[str, Any]:
     """What the audit keeps of the needs the booking acted on."""
@@ -452,9 +356,7 @@ def _needs_detail(needs: AppointmentNeeds) -> dict[str, Any]:
     }
 
 
-_bookings: Table = Booking.__table__  # type: ignore[assignment]
-_referrals: Table = Referral.__table__  # type: ignore[assignment]
-_patients: Table = Patient.__table__  # type: ignore[assignment]
+_patients = table_of(Patient)
 _AVAILABILITY_OF = select(
     _patients.c.unavailable_weekdays, _patients.c.available_day_parts, _patients.c.availability_note
 ).where(_patients.c.id == sql.param("p_id", _patients.c.id))

@@ -1,4 +1,4 @@
-"""The booking write path's statements, built once at import (see services/booking.py).
+"""The booking write path's statements, built once at import (see services/booking_places.py).
 
 Booking is the hot path of a busy morning: Core statements on the tables, built at import and
 run on the session's connection, cost a fraction of building ORM-enabled statements per call.
@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BindParameter, Column, Table, bindparam, case, exists, insert, select, update
+from sqlalchemy import BindParameter, Column, bindparam, case, exists, insert, select, update
 
 from cras_desk.db.models import Booking, Referral, Slot
+from cras_desk.db.tables import table_of
 from cras_desk.domain.enums import BookingStatus, ReferralStatus, SlotStatus
 from cras_desk.services.letter_queue import insert_reading_letter
 
@@ -20,9 +21,9 @@ from cras_desk.services.letter_queue import insert_reading_letter
 # another: the reason a place could not be taken comes back with the attempt to take it, and what
 # the letter says comes back with the booking's INSERT (data-modifying CTEs; SQLite has none).
 
-_slots: Table = Slot.__table__  # type: ignore[assignment]
-_bookings: Table = Booking.__table__  # type: ignore[assignment]
-_referrals: Table = Referral.__table__  # type: ignore[assignment]
+_slots = table_of(Slot)
+_bookings = table_of(Booking)
+_referrals = table_of(Referral)
 
 
 def param(name: str, column: Column[Any]) -> BindParameter[Any]:

@@ -163,7 +163,7 @@ class ChoiceService:
         return shown
 
     @staticmethod
-    def _sites_query(service_id: int, now: datetime) -> Select[Any]:
+    def _sites_query(service_id: int, now: datetime) -> Select[*tuple[Any, ...]]:
         """One statement: sites offering the service, each with its latest wait and next open place."""
         latest = (
             select(WaitingTime.site_id, func.max(WaitingTime.as_of).label("as_of"))

@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, Table, and_, bindparam, case, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from cras_desk.db import change_feed
 from cras_desk.db.engine import Database
 from cras_desk.db.models import Referral, User
+from cras_desk.db.tables import table_of
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import ReferralStatus
 from cras_desk.domain.errors import ClaimConflict, NotFound
@@ -63,7 +64,7 @@ def take_claim(session: Session, actor: Actor, referral_id: int, minutes: int = 
     return Claim(referral_id, patient_id, until)
 
 
-_referrals: Table = Referral.__table__  # type: ignore[assignment]
+_referrals = table_of(Referral)
 _TAKE_CLAIM = (
     update(_referrals)
     .where(
@@ -180,7 +181,7 @@ NEXT_PATIENT_SCOPE = (
 )
 
 
-def candidate_queries(actor: Actor, now: datetime) -> list[Select[tuple[int]]]:
+def candidate_queries(actor: Actor, now: datetime) -> list[Select[int]]:
     """The steps of F2, in order; each selects referral ids, best first.
 
     Candidates: callable now (open, no live claim by anyone, follow-up date reached or none) and

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -55,7 +56,7 @@ from cras_desk.domain.contact_policy import (
 from cras_desk.domain.enums import ContactChannel, ContactOutcome, LetterKind, ReferralStatus
 from cras_desk.domain.errors import NotFound, StaleState, ValidationError
 from cras_desk.domain.working_days import next_working_day
-from cras_desk.services import audit, claims, contact_details
+from cras_desk.services import audit, claims, contact_details, idempotency
 from cras_desk.services.actor import Actor
 from cras_desk.services.letter_lifecycle import Supersession, queued_utc_letter_on, withdraw_superseded
 from cras_desk.services.letter_queue import queue_letter
@@ -84,6 +85,44 @@ def london_moment(day: date, at: time = FOLLOW_UP_TIME) -> datetime:
 def discharge_due_at(respond_by: date) -> datetime:
     """When an unanswered unable-to-contact letter makes the referral due for discharge."""
     return london_moment(next_working_day(respond_by))
+
+
+def _attempt_json(result: AttemptResult) -> dict[str, Any]:
+    step = result.next_step
+    return {
+        "attempt_id": result.attempt_id,
+        "letter_ids": list(result.letter_ids),
+        "status": result.status.value,
+        "phone_marked_wrong": result.phone_marked_wrong,
+        "step": {
+            "kind": step.kind.value,
+            "message": step.message,
+            "failed_attempts": step.failed_attempts,
+            "respond_by": step.respond_by.isoformat() if step.respond_by else None,
+            "earliest_next_attempt": (
+                step.earliest_next_attempt.isoformat() if step.earliest_next_attempt else None
+            ),
+        },
+    }
+
+
+def _attempt_of(_s: Session, done: dict[str, Any]) -> AttemptResult:
+    step = done["step"]
+    return AttemptResult(
+        attempt_id=int(done["attempt_id"]),
+        next_step=NextStep(
+            kind=NextStepKind(step["kind"]),
+            message=str(step["message"]),
+            failed_attempts=int(step["failed_attempts"]),
+            respond_by=date.fromisoformat(step["respond_by"]) if step["respond_by"] else None,
+            earliest_next_attempt=(
+                date.fromisoformat(step["earliest_next_attempt"]) if step["earliest_next_attempt"] else None
+            ),
+        ),
+        letter_ids=tuple(int(i) for i in done["letter_ids"]),
+        status=ReferralStatus(done["status"]),
+        phone_marked_wrong=done["phone_marked_wrong"],
+    )
 
 
 class ContactService:
@@ -133,12 +172,16 @@ class ContactService:
         callback_at: datetime | None = None,
         channel: ContactChannel = ContactChannel.PHONE,
         at: datetime | None = None,
+        key: str | None = None,
     ) -> AttemptResult:
         """Record one attempt (claiming the referral) and act on the policy's verdict.
 
         A wrong number counts as a failed attempt like no answer: the policy must still be
         satisfied before discharge, and the advisor records which number was wrong in notes
         (and number_used) so the record can be corrected.
+
+        key (services.idempotency): the same key again returns the first try's result instead
+        of recording the call twice.
         """
         outcome = ContactOutcome(outcome)
         channel = ContactChannel(channel)
@@ -159,7 +202,8 @@ class ContactService:
             raise ValidationError("The number used is too long (at most 24 characters).")
 
         today = to_london(at).date()
-        with self.db.write() as s:
+
+        def work(s: Session) -> AttemptResult:
             s.info["user_id"] = actor.user_id
             claim = claims.ensure_claim(s, actor, referral_id)
             referral = _referral(s, referral_id)
@@ -274,6 +318,8 @@ class ContactService:
                 },
             )
             return AttemptResult(attempt.id, step, letter_ids, referral.status, marked)
+
+        return idempotency.run_once(self.db, actor, "record_attempt", key, work, _attempt_json, _attempt_of)
 
     def discharge(
         self, actor: Actor, referral_id: int, reason: str, *, at: datetime | None = None

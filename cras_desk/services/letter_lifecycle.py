@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from cras_desk.db import change_feed
 from cras_desk.db.models import Letter
+from cras_desk.db.tables import table_of
 from cras_desk.domain.clock import to_london, utcnow
 from cras_desk.domain.enums import LetterKind, LetterStatus
 from cras_desk.domain.letter_supersession import OVERTAKES, Supersession, withdrawal_reason
@@ -67,7 +68,7 @@ def queued_utc_letter_on(session: Session, referral_id: int) -> date | None:
     return to_london(created).date() if created is not None else None
 
 
-_letters: Table = Letter.__table__  # type: ignore[assignment]
+_letters = table_of(Letter)
 
 _WITHDRAW = (
     update(_letters)

@@ -28,7 +28,7 @@ from cras_desk.domain.enums import LetterKind, LetterStatus, ReferralStatus
 from cras_desk.domain.errors import CrasError, ValidationError
 from cras_desk.letters.compose import LetterSpec, compose, frozen_wording, reference
 from cras_desk.services.contact import discharge_due_at
-from cras_desk.services.letter_queue import GP, complete_inputs, current_addressees
+from cras_desk.services.letter_inputs import GP, complete_inputs, current_addressees
 
 # The PDF /ID of a letter rendered for a look only (printed before letters were recorded, so
 # there is no recorded file to reproduce): never stored, never mistaken for a recorded document.

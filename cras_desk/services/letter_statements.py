@@ -1,4 +1,4 @@
-"""The letter queue's statements, built once at import (see services/letter_queue.py).
+"""The letter queue's statements, built once at import (see services/letter_queue.py and letter_inputs.py).
 
 Queueing runs inside every booking: one joined SELECT reads the referral with its patient, GP
 practice, service and the bookings a letter is about, and one INSERT ... RETURNING stores it.
@@ -23,17 +23,18 @@ from cras_desk.db.models import (
     Site,
     Slot,
 )
+from cras_desk.db.tables import table_of
 from cras_desk.domain.enums import BookingStatus
 
-referrals: Table = Referral.__table__  # type: ignore[assignment]
-patients: Table = Patient.__table__  # type: ignore[assignment]
-gps: Table = GpPractice.__table__  # type: ignore[assignment]
-services: Table = Service.__table__  # type: ignore[assignment]
-bookings: Table = Booking.__table__  # type: ignore[assignment]
-slots: Table = Slot.__table__  # type: ignore[assignment]
-sites: Table = Site.__table__  # type: ignore[assignment]
-offers: Table = ChoiceOffer.__table__  # type: ignore[assignment]
-letters: Table = Letter.__table__  # type: ignore[assignment]
+referrals = table_of(Referral)
+patients = table_of(Patient)
+gps = table_of(GpPractice)
+services = table_of(Service)
+bookings = table_of(Booking)
+slots = table_of(Slot)
+sites = table_of(Site)
+offers = table_of(ChoiceOffer)
+letters = table_of(Letter)
 
 
 def _labelled(prefix: str, table: Table, names: Sequence[str]) -> list[Label[Any]]:

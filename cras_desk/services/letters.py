@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVarTuple
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
@@ -27,6 +27,7 @@ from cras_desk.domain.clock import to_london, utcnow
 from cras_desk.domain.enums import LetterKind, LetterStatus, Role
 from cras_desk.domain.errors import NotFound, PermissionDenied, StaleState, ValidationError
 from cras_desk.letters.compose import reference
+from cras_desk.private_files import write_private
 from cras_desk.services import audit
 from cras_desk.services.actor import Actor
 from cras_desk.services.letter_posting import (
@@ -52,6 +53,7 @@ __all__ = [
 ]
 
 _ROLES = (Role.ADVISOR, Role.TEAM_LEAD)
+Ts = TypeVarTuple("Ts")  # the columns of a statement narrowed to a team keep their types
 # Letters per write transaction in a print run: small enough that other desks are never held up
 # for long by the write lock (about 10 ms a letter), large enough to keep commits cheap.
 PRINT_BATCH = 10
@@ -388,7 +390,7 @@ class LetterService:
                         held.append((letter.id, str(exc)))
                         continue
                     path = out_dir / letter_file_name(letter)
-                    path.write_bytes(pdf)
+                    write_private(path, pdf)
                     written.append(path)
                     combined.add(spec_of(letter))
                     detail = mark_posted(s, letter, actor.user_id, now)
@@ -427,7 +429,7 @@ class LetterService:
         return row[0], row[1]
 
 
-def _team_scope(query: Select[Any], actor: Actor, all_teams: bool) -> Select[Any]:
+def _team_scope(query: Select[*Ts], actor: Actor, all_teams: bool) -> Select[*Ts]:
     """The actor's team's letters (a referral's team); all teams only for leads and admins. An
     admin belongs to no team, so sees every team's."""
     if all_teams:

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import Connection, Select, Table, and_, bindparam, extract, func, not_, select
+from sqlalchemy import Connection, and_, bindparam, extract, func, not_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from cras_desk.db.models import Booking, Clinic, Patient, Referral, Service, Site, Slot
+from cras_desk.db.tables import table_of
 from cras_desk.domain.appointment_needs import AppointmentNeeds, Availability
 from cras_desk.domain.clock import LONDON
 from cras_desk.domain.enums import BookingStatus, ClinicianType, SlotKind, SlotStatus, TimeOfDay
@@ -72,6 +72,8 @@ class SlotSearch:
     availability_applied: bool
 
 
+# A select of these columns is typed with an open tail (select(*columns) cannot be counted), and
+# mypy then cannot count a row unpacked into SlotRow: rows are unpacked as the plain tuples they are.
 SLOT_COLUMNS = (
     Slot.id,
     Slot.site_id,
@@ -92,9 +94,9 @@ def _london_midnight(day: date) -> datetime:
 
 # --- the patient's needs, read with the referral ------------------------------------------------
 
-_referrals: Table = Referral.__table__  # type: ignore[assignment]
-_patients: Table = Patient.__table__  # type: ignore[assignment]
-_services: Table = Service.__table__  # type: ignore[assignment]
+_referrals = table_of(Referral)
+_patients = table_of(Patient)
+_services = table_of(Service)
 
 _NEEDS_OF = (
     select(
@@ -187,11 +189,11 @@ def search(
     service_id, needs = read_needs(conn, referral_id)
     where = _bookable(referral_id, service_id, needs, q, now)
     fits = None if q.ignore_availability else availability_condition(needs.availability)
-    query: Select[Any] = select(*SLOT_COLUMNS).join(Site, Site.id == Slot.site_id)
+    query = select(*SLOT_COLUMNS).join(Site, Site.id == Slot.site_id)
     if fits is not None:
         query = query.join(Clinic, Clinic.id == Slot.clinic_id).where(fits)
     query = query.where(*where).order_by(Slot.starts_at, Slot.id).limit(q.limit)
-    rows = [SlotRow(*row) for row in conn.execute(query)]
+    rows = [SlotRow(*tuple(row)) for row in conn.execute(query)]
     hidden = 0
     if fits is not None and count_hidden:
         hidden = conn.execute(
@@ -211,4 +213,4 @@ def live_booking(conn: Connection, referral_id: int) -> LiveBooking | None:
         .join(Site, Site.id == Slot.site_id)
         .where(Booking.referral_id == referral_id, Booking.status == BookingStatus.BOOKED)
     ).first()
-    return LiveBooking(*row) if row is not None else None
+    return LiveBooking(*tuple(row)) if row is not None else None

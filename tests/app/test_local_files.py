@@ -8,7 +8,7 @@ from keyring.backend import KeyringBackend
 
 from cras_desk import credentials
 from cras_desk.database_url import resolve
-from cras_desk.drafts import DraftStore
+from cras_desk.drafts import DraftStore, saved_drafts
 from cras_desk.settings import Settings
 
 
@@ -52,6 +52,8 @@ def test_corrupt_draft_file_loses_nothing_else(tmp_path) -> None:
     (tmp_path / "amy.json").write_text("{not json", encoding="utf-8")
     store = DraftStore("amy", tmp_path)
     store.put(1, "notes", "x")
+    assert saved_drafts("amy", tmp_path) == {"1:notes": "x"}
+    store.close()
     assert json.loads((tmp_path / "amy.json").read_text(encoding="utf-8")) == {"1:notes": "x"}
 
 

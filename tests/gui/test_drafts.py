@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from desk_helpers import WAIT, drain
 from desk_window import open_window
 from PySide6.QtCore import Qt
+
+from cras_desk.drafts import saved_drafts
 
 NOTE = "Patient asked for afternoons; son will drive"
 
@@ -24,8 +24,8 @@ def test_a_draft_survives_closing_the_desk(qtbot, world, make_desk, tmp_path) ->
     qtbot.waitUntil(lambda: outcome.notes_edit.isEnabled(), timeout=WAIT)
     outcome.notes_edit.setFocus()
     qtbot.keyClicks(outcome.notes_edit, NOTE)
-    # On disk as typed, before anything is saved to the database.
-    assert NOTE in json.loads((drafts / "amy.json").read_text(encoding="utf-8")).values()
+    # On disk as typed (in the drafts journal), before anything is saved to the database.
+    assert NOTE in saved_drafts("amy", drafts).values()
     drain(qtbot, ctx)
     window.close()  # the desk goes away with the note unsaved
 

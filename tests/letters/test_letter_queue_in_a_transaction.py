@@ -8,7 +8,8 @@ from sqlalchemy import select, update
 from cras_desk.db.models import Change, Letter, Referral
 from cras_desk.domain.enums import LetterKind, LetterStatus
 from cras_desk.services.booking import BookingService, SlotQuery
-from cras_desk.services.letter_queue import queue_letter, snapshot
+from cras_desk.services.letter_inputs import snapshot
+from cras_desk.services.letter_queue import queue_letter
 
 
 def test_unflushed_orm_changes_are_in_the_snapshot(world) -> None:

@@ -43,6 +43,8 @@ def test_prints_the_queue_as_the_user_who_signed_in(
     assert str(combined) in captured.out
     files = sorted(tmp_path.glob("CRAS-*.pdf"))
     assert len(files) == 2
+    # Patients' letters on the PC: the user's alone, like every file the desk writes.
+    assert {f.stat().st_mode & 0o777 for f in [combined, *files]} == {0o600}
     lena = world.actor("lena").user_id
     row = _letter(world, first)
     assert row.status is LetterStatus.PRINTED and row.printed_by == lena
@@ -111,6 +113,7 @@ def test_reprint_writes_the_recorded_bytes_or_refuses(
     out = tmp_path / "again.pdf"
     assert reprint_command(world.db, f"CRAS/{rid}/{letter_id}", out, "ben", _stdin(PASSWORD)) == 0
     assert out.read_bytes() == printed
+    assert out.stat().st_mode & 0o777 == 0o600
     assert hashlib.sha256(out.read_bytes()).hexdigest() == _letter(world, letter_id).sha256
     assert "Nowak" in all_text(out.read_bytes())
     assert "identical to the record" in capsys.readouterr().out

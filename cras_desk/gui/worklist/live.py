@@ -1,8 +1,10 @@
-"""Live updates: poll the change feed so every desk sees claims and changes made at other desks.
+"""Live updates: every desk sees claims and changes made at other desks, without a key pressed.
 
-One cheap query every few seconds ("anything after seq N?") on the worker thread. The same poll is
-the desk's connection heartbeat: when it fails the status bar says the database is unreachable,
-and when it works again it says so, without the advisor doing anything.
+Another desk's commit wakes this one (cras_desk.db.change_signal: NOTIFY on PostgreSQL, PRAGMA
+data_version on SQLite); the desk then reads what changed from the change feed ("anything after my
+cursor?", see cras_desk.db.change_feed) on the worker thread. A slow poll stays as a safety net,
+and is the desk's connection heartbeat: when it fails the status bar says the database is
+unreachable, and when it works again it says so, without the advisor doing anything.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from cras_desk.db import change_feed
+from cras_desk.db.change_signal import ChangeSignal
 from cras_desk.db.connection_errors import is_connection_error
 from cras_desk.db.engine import Database
 from cras_desk.gui.tasks import TaskRunner
@@ -21,6 +24,7 @@ class LiveUpdates(QObject):
     referrals_changed = Signal(object)  # set[int] of referral ids changed since the last poll
     flooded = Signal()  # too many changes to patch row by row: reload the list
     connection_changed = Signal(bool, str)  # connected?, a message for the status bar
+    _woken = Signal()  # from the change signal's thread: queued to this object's thread
 
     def __init__(
         self,
@@ -35,9 +39,12 @@ class LiveUpdates(QObject):
         self._ignore_user = ignore_user  # this desk's own changes are repainted where they are made
         self._db = db
         self._tasks = tasks
-        self._seq: int | None = None
+        self._cursor: change_feed.FeedCursor | None = None
         self._connected: bool | None = None
         self._in_flight = False
+        self._again = False  # woken while a read was in flight: read once more after it
+        self._woken.connect(self.poll)
+        self.signal = ChangeSignal(db.engine, self._woken.emit)
         self.timer = QTimer(self)
         self.timer.setInterval(interval_ms)
         self.timer.timeout.connect(self.poll)
@@ -49,36 +56,43 @@ class LiveUpdates(QObject):
     def start(self) -> None:
         self.poll()
         self.timer.start()
+        self.signal.start()
 
     def stop(self) -> None:
         self.timer.stop()
+        self.signal.stop()
 
     def poll(self) -> None:
         if self._in_flight:
-            return  # the worker is busy (or the database slow): one poll in the queue is enough
+            # The worker is busy (or the database slow): one read in the queue is enough, and one
+            # more after it, since the one in flight may have looked before this change committed.
+            self._again = True
+            return
         self._in_flight = True
-        db, seq, me = self._db, self._seq, self._ignore_user
+        db, cursor, me = self._db, self._cursor, self._ignore_user
 
-        def work() -> tuple[int, set[int], bool]:
+        def work() -> tuple[change_feed.FeedCursor, set[int], bool]:
             with db.read() as s:
-                if seq is None:
-                    return change_feed.latest_seq(s), set(), False
-                changes = change_feed.changes_since(s, seq, limit=FEED_LIMIT)
+                if cursor is None:
+                    return change_feed.cursor_now(s), set(), False
+                changes, after = change_feed.changes_after(s, cursor, limit=FEED_LIMIT)
             ids = {c.entity_id for c in changes if c.entity == "referral" and (me is None or c.user_id != me)}
-            last = changes[-1].seq if changes else seq
-            return last, ids, len(changes) >= FEED_LIMIT
+            return after, ids, len(changes) >= FEED_LIMIT
 
         self._tasks.run(work, self._done, self._failed)
 
-    def _done(self, result: tuple[int, set[int], bool] | None) -> None:
+    def _done(self, result: tuple[change_feed.FeedCursor, set[int], bool] | None) -> None:
         self._in_flight = False
+        if self._again:
+            self._again = False
+            QTimer.singleShot(0, self.poll)
         if result is None:
             return
-        seq, ids, flooded = result
-        self._seq = seq
+        cursor, ids, flooded = result
+        self._cursor = cursor
         self._set_connected(True, "Database connected")
         if flooded:
-            self._seq = None  # start again from "now" after the reload
+            self._cursor = None  # start again from "now" after the reload
             self.flooded.emit()
         elif ids:
             self.referrals_changed.emit(ids)

@@ -1,0 +1,1 @@
+"""The admin's import screen: referral and waiting-time files, checked or imported, with progress."""
