@@ -40,7 +40,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 
-from cras_desk.db.engine import Database, make_engine, sqlite_url
+from cras_desk.db.engine import INTERACTIVE_SERVER_SETTINGS, Database, make_engine, sqlite_url
 from cras_desk.db.local_postgres import PostgresServer
 from cras_desk.db.migrate import head_revision, upgrade
 from cras_desk.db.models import AuditEvent, Patient, Referral, User
@@ -158,8 +158,11 @@ def postgres_database(n: int, fresh: bool = False) -> tuple[Database, Callable[[
     db = Database(url)
     conninfo = url.render_as_string(hide_password=False).replace("postgresql+psycopg", "postgresql")
 
+    # The same session settings a desk's connection has (timeouts, no parallel workers).
+    options = " ".join(f"-c {name}={value}" for name, value in INTERACTIVE_SERVER_SETTINGS.items())
+
     def raw() -> Any:
-        return psycopg.connect(conninfo, autocommit=True)
+        return psycopg.connect(conninfo, autocommit=True, options=options)
 
     return db, raw, server
 
