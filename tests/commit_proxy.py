@@ -4,7 +4,8 @@ A Unix-socket proxy in front of the test server: it passes everything through un
 then it forwards the next COMMIT to the server, waits for the server's reply (which comes only
 once the transaction is durable), and instead of passing the reply on, closes the desk's socket.
 The desk sees a dropped connection for a commit that happened: the uncertain commit an advisor's
-retry must not turn into a duplicate.
+retry must not turn into a duplicate. On SQLite, where there is no connection to drop, the same
+call commits and then fails (desk_whose_next_commit_is_uncertain).
 """
 
 from __future__ import annotations
@@ -13,9 +14,15 @@ import contextlib
 import socket
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
+from sqlalchemy import event
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from cras_desk.db.engine import Database
 
 
 class CommitDropProxy:
@@ -81,3 +88,37 @@ def _close(*socks: socket.socket) -> None:
             sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             sock.close()
+
+
+class LostAnswer(OperationalError):
+    def __init__(self) -> None:
+        super().__init__("COMMIT", {}, ConnectionResetError("the answer to COMMIT was lost"))
+
+
+@contextlib.contextmanager
+def desk_whose_next_commit_is_uncertain(db: Database) -> Iterator[Database]:
+    """A desk on `db` whose next commit happens, and whose caller is told the connection dropped."""
+    if db.dialect == "postgresql":
+        proxy = CommitDropProxy(db.url)
+        desk = Database(proxy.for_database(str(db.url.database)))
+        proxy.drop_next_commit()
+        try:
+            yield desk
+        finally:
+            desk.dispose()
+            proxy.close()
+        return
+
+    fired = []
+
+    def after_commit(session: Session) -> None:
+        # Fired for a savepoint's release too; only the outermost commit is the one to "lose".
+        if not fired and not session.in_nested_transaction():
+            fired.append(True)
+            raise LostAnswer()
+
+    event.listen(Session, "after_commit", after_commit)
+    try:
+        yield db
+    finally:
+        event.remove(Session, "after_commit", after_commit)

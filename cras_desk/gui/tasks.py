@@ -19,12 +19,19 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
+
+# A desk task takes milliseconds; one running this long means the database is not answering
+# (frozen, or the network gone quiet). The advisor is told well inside 5 s; the statement itself
+# is ended by the engine's deadline (cras_desk.db.statement_deadline).
+NOT_ANSWERING_AFTER_S = 3.0
+_WATCH_MS = 250
 
 
 @dataclass(eq=False)
@@ -38,6 +45,7 @@ class _Task:
     generation: int
     result: Any = None
     error: BaseException | None = None
+    started: float | None = None  # time.monotonic() when the worker began it (written by the worker)
 
     def empty(self) -> None:
         self.fn = self.on_done = self.on_error = self.result = self.error = None
@@ -70,6 +78,7 @@ def _work(task: _Task, generations: _Generations, bridge: _Bridge) -> None:
     the bridge, the runner's child) on the worker: by then the UI thread has emptied the task, or
     still holds it in its table, so nothing of the UI's is ever freed here."""
     if not generations.superseded(task.key, task.generation):
+        task.started = time.monotonic()
         try:
             task.result = task.fn() if task.fn is not None else None
         except BaseException as exc:  # the UI thread hands it to on_error or `failed`
@@ -85,6 +94,9 @@ class TaskRunner(QObject):
 
     busy_changed = Signal(bool)
     failed = Signal(object)  # an exception no task-specific handler took (the status bar shows it)
+    # True (with the wall-clock time the stuck task began) once a task has run NOT_ANSWERING_AFTER_S;
+    # False when the worker moves on again.
+    not_answering = Signal(bool, float)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +107,10 @@ class TaskRunner(QObject):
         self._generations = _Generations()
         self._counter = itertools.count(1)
         self._open: dict[int, _Task] = {}  # UI thread only
+        self._stuck = False
+        self._watch = QTimer(self)
+        self._watch.setInterval(_WATCH_MS)
+        self._watch.timeout.connect(self._look_for_a_stuck_task)
 
     def run(
         self,
@@ -111,6 +127,7 @@ class TaskRunner(QObject):
         self._open[generation] = task
         if len(self._open) == 1:
             self.busy_changed.emit(True)
+            self._watch.start()
         # A plain callable, not a QRunnable subclass: PySide keeps the Python wrapper of an
         # auto-deleted QRunnable subclass alive after the pool deletes it (measured: 472 of 500
         # jobs, each holding its callbacks' closures), where a callable is let go after it ran.
@@ -136,8 +153,23 @@ class TaskRunner(QObject):
             if callback is not None:
                 callback(value)
         finally:
+            if self._stuck:
+                self._stuck = False
+                self.not_answering.emit(False, time.time())
             if not self._open:  # after the callback: it may have asked for more
+                self._watch.stop()
                 self.busy_changed.emit(False)
+
+    def _look_for_a_stuck_task(self) -> None:
+        if self._stuck:
+            return
+        now = time.monotonic()
+        for task in self._open.values():
+            started = task.started
+            if started is not None and now - started >= NOT_ANSWERING_AFTER_S:
+                self._stuck = True
+                self.not_answering.emit(True, time.time() - (now - started))
+                return
 
     def wait_idle(self, msecs: int = 30_000) -> bool:
         """For tests and shutdown: block until the worker has drained its queue."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from cras_desk.db import change_feed
 from cras_desk.db.engine import Database
@@ -26,7 +27,7 @@ from cras_desk.domain.appointment_needs import AppointmentNeeds, Availability
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import BookingStatus, LetterKind, Role
 from cras_desk.domain.errors import ValidationError
-from cras_desk.services import audit, slot_finder
+from cras_desk.services import audit, idempotency, slot_finder
 from cras_desk.services import booking_statements as sql
 from cras_desk.services.actor import Actor
 from cras_desk.services.booking_places import (
@@ -132,8 +133,11 @@ class BookingService:
 
     # --- changing ------------------------------------------------------------------------------
 
-    def book(self, actor: Actor, referral_id: int, slot_id: int) -> int:
-        """Take a place for the referral; SlotTaken if another advisor got there first."""
+    def book(self, actor: Actor, referral_id: int, slot_id: int, *, key: str | None = None) -> int:
+        """Take a place for the referral; SlotTaken if another advisor got there first.
+
+        key (services.idempotency): a retry with it returns the first try's booking.
+        """
         actor.require(*_ROLES, action="book appointments")
         params: dict[str, Any] = {
             "b_referral": referral_id,
@@ -142,7 +146,8 @@ class BookingService:
             "b_now": utcnow(),
             "b_rebooked_from": None,
         }
-        with self.db.write() as s:
+
+        def work(s: Session) -> int:
             s.info["user_id"] = actor.user_id
             change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
             claim = ensure_claim(s, actor, referral_id)
@@ -181,16 +186,21 @@ class BookingService:
                     **_needs_detail(needs),
                 },
             )
-        return booking_id
+            return booking_id
 
-    def cancel(self, actor: Actor, booking_id: int, by_patient: bool, reason: str) -> None:
+        return idempotency.run_once(self.db, actor, "book", key, work, _booking_json, _booking_of)
+
+    def cancel(
+        self, actor: Actor, booking_id: int, by_patient: bool, reason: str, *, key: str | None = None
+    ) -> None:
         """Give the place back and put the referral back on the worklist to be rebooked."""
         actor.require(*_ROLES, action="cancel appointments")
         reason = reason.strip()
         if not reason:
             raise ValidationError("Give a reason for the cancellation.")
         status = BookingStatus.CANCELLED_PATIENT if by_patient else BookingStatus.CANCELLED_PROVIDER
-        with self.db.write() as s:
+
+        def work(s: Session) -> None:
             s.info["user_id"] = actor.user_id
             change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
             row, claim = claim_booking(s, actor, booking_id)
@@ -231,7 +241,11 @@ class BookingService:
                 },
             )
 
-    def rebook(self, actor: Actor, booking_id: int, new_slot_id: int, reason: str) -> int:
+        idempotency.run_once(self.db, actor, "cancel", key, work, _nothing_json, _nothing)
+
+    def rebook(
+        self, actor: Actor, booking_id: int, new_slot_id: int, reason: str, *, key: str | None = None
+    ) -> int:
         """Move the booking to another slot in one transaction; returns the new booking's id.
 
         If the new place has gone (SlotTaken) the whole transaction rolls back and the old
@@ -241,7 +255,8 @@ class BookingService:
         reason = reason.strip()
         if not reason:
             raise ValidationError("Give a reason for moving the appointment.")
-        with self.db.write() as s:
+
+        def work(s: Session) -> int:
             s.info["user_id"] = actor.user_id
             change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
             row, claim = claim_booking(s, actor, booking_id)
@@ -300,24 +315,29 @@ class BookingService:
                     **_needs_detail(needs),
                 },
             )
-        return new_id
+            return new_id
 
-    def record_dna(self, actor: Actor, booking_id: int, note: str = "") -> None:
+        return idempotency.run_once(self.db, actor, "rebook", key, work, _booking_json, _booking_of)
+
+    def record_dna(self, actor: Actor, booking_id: int, note: str = "", *, key: str | None = None) -> None:
         """The patient did not attend. The referral goes back on the worklist, callable now, so an
         advisor phones to rebook or, under the local DNA policy, discharges back to the GP; the
         place is not given back (the session has happened)."""
-        self._record_outcome(actor, booking_id, BookingStatus.DNA, note.strip() or None)
+        self._record_outcome(actor, booking_id, BookingStatus.DNA, note.strip() or None, key)
 
-    def record_attended(self, actor: Actor, booking_id: int) -> None:
+    def record_attended(self, actor: Actor, booking_id: int, *, key: str | None = None) -> None:
         """The first appointment happened: the referral's work here is done."""
-        self._record_outcome(actor, booking_id, BookingStatus.ATTENDED, None)
+        self._record_outcome(actor, booking_id, BookingStatus.ATTENDED, None, key)
 
     # --- shared by the two outcomes -----------------------------------------------------------
 
-    def _record_outcome(self, actor: Actor, booking_id: int, status: BookingStatus, note: str | None) -> None:
+    def _record_outcome(
+        self, actor: Actor, booking_id: int, status: BookingStatus, note: str | None, key: str | None
+    ) -> None:
         actor.require(*_ROLES, action="record appointment outcomes")
         now = utcnow()
-        with self.db.write() as s:
+
+        def work(s: Session) -> None:
             s.info["user_id"] = actor.user_id
             change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
             row, claim = claim_booking(s, actor, booking_id)
@@ -346,6 +366,24 @@ class BookingService:
                 claim.patient_id,
                 {"referral_id": row.referral_id, "slot_id": row.slot_id, "note": note},
             )
+
+        idempotency.run_once(self.db, actor, status.value, key, work, _nothing_json, _nothing)
+
+
+def _booking_json(booking_id: int) -> dict[str, Any]:
+    return {"booking_id": booking_id}
+
+
+def _booking_of(_s: Session, done: dict[str, Any]) -> int:
+    return int(done["booking_id"])
+
+
+def _nothing_json(_result: None) -> dict[str, Any]:
+    return {}
+
+
+def _nothing(_s: Session, _done: dict[str, Any]) -> None:
+    return None
 
 
 def _needs_detail(needs: AppointmentNeeds) -> dict[str, Any]:

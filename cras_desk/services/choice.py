@@ -34,7 +34,7 @@ from cras_desk.domain.enums import AdjustmentFlag, LetterKind, ReferralStatus, R
 from cras_desk.domain.errors import NotFound, StaleState, UnreadableRecord, ValidationError
 from cras_desk.domain.geo import haversine_km
 from cras_desk.domain.offer_snapshot import ChoiceOption, read_offer, site_address
-from cras_desk.services import audit
+from cras_desk.services import audit, idempotency
 from cras_desk.services.actor import Actor
 from cras_desk.services.claims import ensure_claim
 from cras_desk.services.letter_queue import queue_letter
@@ -82,6 +82,14 @@ class ChoiceOfferView:
 def _meets(needs: set[str], step_free: bool, hearing_loop: bool, parking: bool) -> bool:
     has = {"step_free": step_free, "hearing_loop": hearing_loop, "parking": parking}
     return all(has[_SITE_FACILITY[n]] for n in needs if n in _SITE_FACILITY)
+
+
+def _offer_json(offer_id: int) -> dict[str, Any]:
+    return {"choice_offer_id": offer_id}
+
+
+def _offer_of(_s: Session, done: dict[str, Any]) -> int:
+    return int(done["choice_offer_id"])
 
 
 class ChoiceService:
@@ -223,8 +231,12 @@ class ChoiceService:
         decision: Decision,
         chosen_site_id: int | None = None,
         sdm_notes: str = "",
+        *,
+        key: str | None = None,
     ) -> int:
         """Store the offer exactly as shown and act on the decision; returns the ChoiceOffer id.
+
+        key (services.idempotency): a retry with it returns the first try's offer.
 
         Offers are recorded on open referrals only: a booked patient who wants another provider is
         cancelled (which reopens the referral) or rebooked, so the offer always precedes a booking.
@@ -240,7 +252,8 @@ class ChoiceService:
         elif chosen_site_id is not None:
             raise ValidationError("A provider can only be recorded as chosen when the patient chose one.")
         snapshot = [o.as_snapshot() for o in shown]
-        with self.db.write() as s:
+
+        def work(s: Session) -> int:
             s.info["user_id"] = actor.user_id
             claim = ensure_claim(s, actor, referral_id)
             referral = self._referral(s, referral_id)
@@ -284,6 +297,8 @@ class ChoiceService:
                 },
             )
             return offer.id
+
+        return idempotency.run_once(self.db, actor, "record_choice", key, work, _offer_json, _offer_of)
 
     @staticmethod
     def _referral(s: Session, referral_id: int) -> Referral:

@@ -2,20 +2,16 @@
 retry says what the first save did.
 
 The uncertain commit is real on PostgreSQL: a proxy passes the COMMIT to the server and drops
-the connection before its answer reaches the desk (tests/faults/commit_proxy.py). On SQLite,
+the connection before its answer reaches the desk (tests/commit_proxy.py). On SQLite,
 where there is no connection to drop, the commit is followed by an error in the same call.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from commit_proxy import CommitDropProxy
-from sqlalchemy import event, func, select
+from commit_proxy import desk_whose_next_commit_is_uncertain
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from cras_desk.db.connection_errors import is_connection_error
 from cras_desk.db.engine import Database
@@ -29,40 +25,6 @@ from cras_desk.services.idempotency import new_key
 def _attempts(db: Database, rid: int) -> int:
     with db.read() as s:
         return int(s.scalar(select(func.count()).where(ContactAttempt.referral_id == rid)) or 0)
-
-
-class LostAnswer(OperationalError):
-    def __init__(self) -> None:
-        super().__init__("COMMIT", {}, ConnectionResetError("the answer to COMMIT was lost"))
-
-
-@contextmanager
-def desk_whose_next_commit_is_uncertain(db: Database) -> Iterator[Database]:
-    """A desk on `db` whose next commit happens, and whose caller is told the connection dropped."""
-    if db.dialect == "postgresql":
-        proxy = CommitDropProxy(db.url)
-        desk = Database(proxy.for_database(str(db.url.database)))
-        proxy.drop_next_commit()
-        try:
-            yield desk
-        finally:
-            desk.dispose()
-            proxy.close()
-        return
-
-    fired = []
-
-    def after_commit(session: Session) -> None:
-        # Fired for a savepoint's release too; only the outermost commit is the one to "lose".
-        if not fired and not session.in_nested_transaction():
-            fired.append(True)
-            raise LostAnswer()
-
-    event.listen(Session, "after_commit", after_commit)
-    try:
-        yield db
-    finally:
-        event.remove(Session, "after_commit", after_commit)
 
 
 def test_a_save_retried_after_an_uncertain_commit_records_the_call_once(world) -> None:

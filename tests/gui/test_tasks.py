@@ -95,3 +95,25 @@ def test_what_a_task_holds_is_let_go_on_the_ui_thread(qtbot) -> None:
     runner.wait_idle()
     assert len(threads) == n
     assert set(threads) == {threading.get_ident()}
+
+
+def test_a_task_that_does_not_come_back_is_reported_and_its_end_too(qtbot, monkeypatch) -> None:
+    """A frozen database shows as a task still running: the desk says so while it waits."""
+    from cras_desk.gui import tasks as tasks_module
+
+    monkeypatch.setattr(tasks_module, "NOT_ANSWERING_AFTER_S", 0.3)
+    runner = TaskRunner()
+    said: list[tuple[bool, float]] = []
+    runner.not_answering.connect(lambda stuck, since: said.append((stuck, since)))
+    release = threading.Event()
+    began = time.time()
+    runner.run(lambda: release.wait(10))
+    qtbot.waitUntil(lambda: bool(said) and said[0][0] is True, timeout=3000)
+    assert abs(said[0][1] - began) < 0.5  # since when: the moment the stuck call began
+    release.set()
+    qtbot.waitUntil(lambda: len(said) == 2, timeout=3000)
+    assert said[1][0] is False
+    runner.run(lambda: 1)  # a quick one says nothing
+    assert runner.wait_idle()
+    qtbot.wait(400)
+    assert len(said) == 2

@@ -17,6 +17,9 @@ from cras_desk.db.connection_errors import is_connection_error
 from cras_desk.db.engine import Database
 from cras_desk.gui.tasks import TaskRunner
 
+# The safety net under the change signal: a desk that missed a wake-up still catches up this
+# often, and this poll is the heartbeat that notices a database gone quiet.
+SAFETY_POLL_MS = 30_000
 FEED_LIMIT = 1000  # more changes than this since the last poll: reload instead of patching rows
 
 
@@ -30,7 +33,7 @@ class LiveUpdates(QObject):
         self,
         db: Database,
         tasks: TaskRunner,
-        interval_ms: int = 5000,
+        interval_ms: int = SAFETY_POLL_MS,
         parent: QObject | None = None,
         *,
         ignore_user: int | None = None,
