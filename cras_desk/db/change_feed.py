@@ -21,6 +21,7 @@ the same either way; only their sequence numbers are taken at commit rather than
 
 from __future__ import annotations
 
+import platform
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -60,7 +61,9 @@ _CHANGES = table_of(Change)
 # values: with it SQLAlchemy puts several rows into ONE multi-row INSERT ("insertmanyvalues"),
 # where without it the driver would run the INSERT once per row.
 _INSERT = insert(_CHANGES).returning(_CHANGES.c.seq)
-_DEFERRED = "change_feed.deferred"  # session.info key: rows waiting for the commit
+_DEFERRED = "change_feed.deferred"
+# Which desk made a change ("changed at desk X by Y at HH:MM"): the PC's name, as the team knows it.
+DESK = (platform.node() or "unknown desk")[:64]  # session.info key: rows waiting for the commit
 
 
 def record(
@@ -76,7 +79,10 @@ def record_many(session: Session, changes: Sequence[tuple[str, int, str]], user_
     if not changes:
         return
     at = utcnow()
-    rows = [{"entity": e, "entity_id": i, "op": op, "user_id": user_id, "at": at} for e, i, op in changes]
+    rows = [
+        {"entity": e, "entity_id": i, "op": op, "user_id": user_id, "at": at, "desk": DESK}
+        for e, i, op in changes
+    ]
     deferred: list[dict[str, Any]] | None = session.info.get(_DEFERRED)
     if deferred is not None:
         deferred.extend(rows)

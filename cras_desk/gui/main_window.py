@@ -1,4 +1,5 @@
-"""The main window: composes the feature widgets, owns the menus and the status bar, nothing more.
+"""The main window: composes the feature widgets and the desk's parts (claims_controller.py, the
+status bar in status_bar.py, the lock, live updates), binds the menus' actions, nothing more.
 
 Layout for an advisor on the phone: the worklist on the left; the patient pane on the right with
 the call flow (outcome, choice script, booking) in tabs under it. The team-lead view and the
@@ -12,17 +13,22 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMenu, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLayout, QMainWindow, QWidget
 
 from cras_desk.db.connection_errors import is_connection_error
 from cras_desk.domain.enums import Role
-from cras_desk.domain.errors import ClaimConflict, CrasError
+from cras_desk.domain.errors import CrasError
 from cras_desk.gui import shortcuts
+from cras_desk.gui.claims_controller import ClaimsController
+from cras_desk.gui.dashboard.hookup import PREPARE_AFTER_MS, connect_dashboard, prepare_forecasting
 from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.desk_layout import DeskLayout
+from cras_desk.gui.desk_menus import menu_layout
 from cras_desk.gui.features import (
     BOOKING,
     CHOICE,
+    DASHBOARD,
+    IMPORTS,
     LETTERS,
     OUTCOME,
     TEAM,
@@ -30,30 +36,24 @@ from cras_desk.gui.features import (
     FeatureSlot,
     letters_factory,
 )
+from cras_desk.gui.flow_panel import BookingFlowPanel, ChoiceFlowPanel, FlowPanel
 from cras_desk.gui.generated.ui_main_window import Ui_MainWindow
 from cras_desk.gui.lock.controller import DeskLock
 from cras_desk.gui.patient.pane import PatientPane
-from cras_desk.gui.style import set_role
+from cras_desk.gui.status_bar import DeskStatusBar
 from cras_desk.gui.widgets.accessible_names import name_combos
-from cras_desk.gui.widgets.announcer import Announcer
-from cras_desk.gui.widgets.vertical_scroll import VerticalScrollArea, reveal_current
+from cras_desk.gui.widgets.vertical_scroll import VerticalScrollArea
 from cras_desk.gui.worklist.live import LiveUpdates
 from cras_desk.gui.worklist.panel import WorklistPanel
 from cras_desk.services.worklist import Scope
 
 if TYPE_CHECKING:
-    from cras_desk.services.claims import Claim
+    from cras_desk.gui.team.view import TeamLeadView
 
 FLOW_MIN_HEIGHT = 440  # below this a call-flow panel scrolls rather than squashing its parts
-CLAIM_REFRESH_MS = 5 * 60_000  # claims last 20 minutes; a long call keeps its claim alive
 # Live updates, the idle lock and the claim timer start once the first page is painted, or after this
 # long if it never comes (a database down at start-up still gets its heartbeat and its lock).
 BACKGROUND_START_MS = 2000
-STATUS_MESSAGE_MS = 10_000  # a status-bar message without its own time goes after this long
-# Shown (so spoken by Orca 43) this long after it is given: a panel reloading after a save sends
-# a burst of accessibility events, and Orca drops notifications while its queue is full.
-STATUS_SHOW_DELAY_MS = 500
-ROLE_TEXT = {Role.ADVISOR: "Patient care advisor", Role.TEAM_LEAD: "Team lead", Role.ADMIN: "Administrator"}
 
 
 class MainWindow(QMainWindow):
@@ -74,11 +74,9 @@ class MainWindow(QMainWindow):
         self.ui = Ui_MainWindow()
         self.ui.setupUi(self)
         self.current_referral: int | None = None
-        self.claimed_referral: int | None = None
         self._first_page_done = False
         self._background_started = False
         self._warm_up_steps: list[Callable[[], object]] = []
-        self._asking_next = False
         self._shut_down = False
         self._team_name = team_name
 
@@ -86,20 +84,36 @@ class MainWindow(QMainWindow):
         self.ui.worklistHostLayout.addWidget(self.worklist)
         self.patient = PatientPane(ctx, self.ui.patientHost)
         self.ui.patientHostLayout.addWidget(self.patient)
-        self.flow: dict[str, FeatureSlot] = {}
+        self.flow: dict[str, FeatureSlot] = {}  # the call-flow tabs, by feature key
+        self.panels: dict[str, FlowPanel] = {}  # their panels, once built
+        self._booking: BookingFlowPanel | None = None
         self._flow_pages: dict[str, QWidget] = {}
-        for feature, page in ((OUTCOME, self.ui.outcomeTab), (CHOICE, self.ui.choiceTab)):
-            self._add_flow_slot(feature, page)
-        self._add_flow_slot(BOOKING, self.ui.bookingTab)
+        self._add_flow_slot(OUTCOME, self.ui.outcomeTab, self.ui.outcomeTabLayout)
+        self._add_flow_slot(CHOICE, self.ui.choiceTab, self.ui.choiceTabLayout)
+        self._add_flow_slot(BOOKING, self.ui.bookingTab, self.ui.bookingTabLayout)
+        self.flow[CHOICE.key].built.connect(self._choice_built)
+        self.flow[BOOKING.key].built.connect(self._booking_built)
         self.ui.flowTabs.hide()  # no call flow until a patient is open
         self.team: FeatureSlot | None = None
         if ctx.actor.is_lead:  # the service refuses advisors anyway; they do not see the tab at all
             self.team = FeatureSlot(TEAM, ctx, parent=self.ui.screens)
             self.team.built.connect(self._team_built)
             self.ui.screens.addTab(self.team, "Team")
+        self.dashboard: FeatureSlot | None = None
+        if ctx.actor.is_lead:  # leads and admins only, as the team view
+            self.dashboard = FeatureSlot(DASHBOARD, ctx, parent=self.ui.screens)
+            self.dashboard.built.connect(lambda view: connect_dashboard(self, view))
+            self.ui.screens.addTab(self.dashboard, "Dashboard")
+            # The forecast's libraries load on a thread of their own while the lead starts work.
+            self.first_page_shown.connect(
+                lambda: QTimer.singleShot(PREPARE_AFTER_MS, self, prepare_forecasting)
+            )
+        self.imports: FeatureSlot | None = None
+        if ctx.actor.role is Role.ADMIN:  # importing referrals is an administrator's job only
+            self.imports = FeatureSlot(IMPORTS, ctx, parent=self.ui.screens)
+            self.ui.screens.addTab(self.imports, "Imports")
         self.letters = FeatureSlot(LETTERS, ctx, letters_factory, self.ui.screens)
         self.ui.screens.addTab(self.letters, "Letters")
-        self.letters.built.connect(name_combos)
         self.ui.mainSplitter.setStretchFactor(0, 5)
         self.ui.mainSplitter.setStretchFactor(1, 6)
         self.ui.rightSplitter.setStretchFactor(0, 5)
@@ -107,9 +121,11 @@ class MainWindow(QMainWindow):
         splitters = {"main": self.ui.mainSplitter, "right": self.ui.rightSplitter}
         self.desk_layout = DeskLayout(self, ctx.settings, ctx.actor.username, splitters, self.worklist)
 
+        self.claims = ClaimsController(ctx, self)
         self.actions_by_id: dict[str, QAction] = {}
         self._build_menus()
-        self._build_status_bar(database_text, team_name)
+        self.status = DeskStatusBar(self, ctx.actor, database_text, team_name)
+        self.announcer = self.status.announcer
         self.lock = DeskLock(ctx, self.ui.pages, self.ui.deskPage, list(self.actions_by_id.values()), self)
         self.lock.sign_out_requested.connect(self.sign_out_requested)
         # A locked desk shows nobody's details: not even the last "Booked ..." in the status bar.
@@ -119,9 +135,6 @@ class MainWindow(QMainWindow):
         self.live = LiveUpdates(
             ctx.services.db, ctx.tasks, live_interval_ms, self, ignore_user=ctx.actor.user_id
         )
-        self._claim_timer = QTimer(self)
-        self._claim_timer.setInterval(CLAIM_REFRESH_MS)
-        self._claim_timer.timeout.connect(self._keep_claim)
         self._connect()
         name_combos(self.worklist)
         self.setWindowTitle(f"CRAS Desk - {ctx.actor.full_name}")
@@ -129,7 +142,7 @@ class MainWindow(QMainWindow):
 
     # --- composition -----------------------------------------------------------------------------
 
-    def _add_flow_slot(self, feature: Feature, page: QWidget) -> None:
+    def _add_flow_slot(self, feature: Feature, page: QWidget, page_layout: QLayout) -> None:
         # In a scroll area: a tall panel scrolls (up and down only) instead of squeezing the patient
         # pane above it; its confirm bars and messages scroll themselves into view.
         scroll = VerticalScrollArea(page)
@@ -138,76 +151,38 @@ class MainWindow(QMainWindow):
         slot = FeatureSlot(feature, self.ctx, parent=scroll)
         slot.setMinimumHeight(FLOW_MIN_HEIGHT)  # a script squeezed to one line cannot be read aloud
         scroll.setWidget(slot)
-        page.layout().addWidget(scroll)
-        slot.built.connect(lambda widget, key=feature.key: self._flow_built(key, widget))
+        page_layout.addWidget(scroll)
+        slot.built.connect(lambda panel, key=feature.key: self._flow_built(key, panel))
         self.flow[feature.key] = slot
         self._flow_pages[feature.key] = page
 
-    def _flow_built(self, key: str, widget: QWidget) -> None:
-        name_combos(widget)
-        changed = getattr(widget, "changed", None)
-        if changed is not None:
-            changed.connect(self._referral_changed_here)
-        if key == CHOICE.key and hasattr(widget, "site_chosen"):
-            widget.site_chosen.connect(self._site_chosen)
+    def _flow_built(self, key: str, panel: FlowPanel) -> None:
+        self.panels[key] = panel
+        panel.changed.connect(self._referral_changed_here)
         if self.current_referral is not None:
-            widget.set_referral(self.current_referral)
+            panel.set_referral(self.current_referral)
 
-    def _team_built(self, widget: QWidget) -> None:
-        name_combos(widget)
+    def _choice_built(self, panel: ChoiceFlowPanel) -> None:
+        panel.site_chosen.connect(self._site_chosen)
+
+    def _booking_built(self, panel: BookingFlowPanel) -> None:
+        self._booking = panel
+
+    def _team_built(self, view: TeamLeadView) -> None:
         # One reload per bulk move (its `changed` fires once per referral moved).
-        reassigned = getattr(widget, "reassigned", None)
-        if reassigned is not None:
-            reassigned.connect(lambda _n: self.worklist.refresh())
+        view.reassigned.connect(lambda _n: self.worklist.refresh())
 
     def _build_menus(self) -> None:
-        u = self.ui
-        lead = self.ctx.actor.is_lead
-        menus: dict[QMenu, list[str | None]] = {
-            u.menuDesk: [
-                "desk.next_patient",
-                "desk.work_selected",
-                "desk.release",
-                None,
-                "app.lock",
-                "app.sign_out",
-                "app.quit",
-            ],
-            u.menuWorklist: [
-                "worklist.search",
-                "worklist.focus",
-                "worklist.refresh",
-                None,
-                "worklist.scope_mine",
-                "worklist.scope_team",
-                *(["worklist.scope_all"] if lead else []),
-                "worklist.callbacks",
-                "worklist.clear_filters",
-            ],
-            u.menuCall: [
-                "flow.outcome",
-                "flow.choice",
-                "flow.booking",
-                None,
-                "patient.focus",
-                "patient.copy_phone",
-                "patient.copy_phone_2",
-                "patient.copy_nhs",
-                "patient.edit_contact",
-                "patient.add_note",
-            ],
-            u.menuView: ["view.desk", *(["view.team"] if self.team else []), "view.letters"],
-            u.menuHelp: ["help.shortcuts"],
-        }
+        menus = menu_layout(self.ui, lead=self.ctx.actor.is_lead, team=self.team is not None)
         handlers = {
-            "desk.next_patient": self.next_patient,
+            "desk.next_patient": self.claims.next_patient,
             "desk.work_selected": self.work_selected,
-            "desk.release": self.release_current,
+            "desk.release": self.claims.release,
             "app.lock": lambda: self.lock.lock(),
             "app.sign_out": self.sign_out_requested.emit,
             "app.quit": self.close,
-            "worklist.search": lambda: (self.show_desk(), self.worklist.focus_search()),
-            "worklist.focus": lambda: (self.show_desk(), self.worklist.focus_table()),
+            "worklist.search": self._on_desk(self.worklist.focus_search),
+            "worklist.focus": self._on_desk(self.worklist.focus_table),
             "worklist.refresh": self.worklist.refresh,
             "worklist.scope_mine": lambda: self.worklist.set_scope(Scope.MINE),
             "worklist.scope_team": lambda: self.worklist.set_scope(Scope.TEAM),
@@ -217,14 +192,14 @@ class MainWindow(QMainWindow):
             "flow.outcome": lambda: self.show_flow(OUTCOME.key),
             "flow.choice": lambda: self.show_flow(CHOICE.key),
             "flow.booking": lambda: self.show_flow(BOOKING.key),
-            "patient.focus": lambda: (self.show_desk(), self.patient.focus()),
+            "patient.focus": self._on_desk(self.patient.focus),
             "patient.copy_phone": lambda: self.patient.copy_phone(0),
             "patient.copy_phone_2": lambda: self.patient.copy_phone(1),
             "patient.copy_nhs": self.patient.copy_nhs,
-            "patient.edit_contact": lambda: (self.show_desk(), self.patient.edit_contact_details()),
-            "patient.add_note": lambda: (self.show_desk(), self.patient.add_note()),
+            "patient.edit_contact": self._on_desk(self.patient.edit_contact_details),
+            "patient.add_note": self._on_desk(self.patient.add_note),
             "view.desk": self.show_desk,
-            "view.team": lambda: self.team and self.ui.screens.setCurrentWidget(self.team),
+            "view.team": self._show_team,
             "view.letters": lambda: self.ui.screens.setCurrentWidget(self.letters),
             "help.shortcuts": self.show_shortcuts,
         }
@@ -242,44 +217,16 @@ class MainWindow(QMainWindow):
                 self.actions_by_id[sid] = act
         about = QAction("About CRAS Desk", self)
         about.triggered.connect(self._about)
-        u.menuHelp.addAction(about)
+        self.ui.menuHelp.addAction(about)
 
-    def _build_status_bar(self, database_text: str, team_name: str | None) -> None:
-        bar = self.statusBar()
-        actor = self.ctx.actor
-        self.db_label = QLabel("Database: connecting...", self)
-        self.db_label.setObjectName("statusDatabase")
-        self.db_label.setToolTip(database_text)
-        self.busy_label = QLabel("", self)
-        self.busy_label.setObjectName("statusBusy")
-        set_role(self.busy_label, "busy", name="state")
-        team = team_name or (f"#{actor.team_id}" if actor.team_id else "none")
-        self.user_label = QLabel(f"{actor.full_name} ({actor.username})", self)
-        self.user_label.setObjectName("statusUser")
-        self.role_label = QLabel(ROLE_TEXT.get(actor.role, actor.role.value), self)
-        self.role_label.setObjectName("statusRole")
-        self.team_label = QLabel(f"Team: {team}", self)
-        self.team_label.setObjectName("statusTeam")
-        for w in (self.busy_label, self.db_label, self.user_label, self.role_label, self.team_label):
-            w.setAccessibleName(w.text() or w.objectName())
-            bar.addPermanentWidget(w)
-        # Every status and result message is shown and spoken here (never bar.showMessage, which
-        # screen readers do not hear): see widgets/announcer.py.
-        self.status_message = QLabel(self)
-        self.status_message.setObjectName("statusMessage")
-        # A long message is cut at the window's edge rather than widening the window past the screen.
-        self.status_message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        # A long message is cut at the edge, never allowed to widen the window past the screen.
-        self.status_message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        bar.addWidget(self.status_message, 1)
-        self.announcer = Announcer(
-            self.status_message,
-            self,
-            clear_after_ms=STATUS_MESSAGE_MS,
-            through_focus=True,
-            show_delay_ms=STATUS_SHOW_DELAY_MS,
-        )
-        self._database_ok: bool | None = None
+    def _on_desk(self, then: Callable[[], object]) -> Callable[[], None]:
+        """A menu action on the desk screen: back to it from another screen first."""
+
+        def act() -> None:
+            self.show_desk()
+            then()
+
+        return act
 
     def _connect(self) -> None:
         ctx = self.ctx
@@ -288,11 +235,15 @@ class MainWindow(QMainWindow):
         self.patient.message.connect(lambda text: self.announcer.announce(text, timeout_ms=5000))
         self.patient.load_failed.connect(self._task_failed)
         self.patient.changed.connect(self._patient_changed_here)
-        ctx.tasks.busy_changed.connect(lambda busy: self.busy_label.setText("Working..." if busy else ""))
+        ctx.tasks.busy_changed.connect(self.status.set_busy)
         ctx.tasks.failed.connect(self._task_failed)
         self.live.connection_changed.connect(self._connection_changed)
         self.live.referrals_changed.connect(self._changed_elsewhere)
         self.live.flooded.connect(self.worklist.refresh)
+        self.claims.claimed.connect(self._claimed)
+        self.claims.claim_changed.connect(self.worklist.refresh_referral)
+        self.claims.said.connect(lambda text, ms: self.announcer.announce(text, timeout_ms=ms))
+        self.claims.failed.connect(self._task_failed)
 
     def show_on_screen(self, available: QRect | None = None) -> None:
         """Show the desk as this user left it (size, place, maximised), fitted to today's screen
@@ -323,7 +274,7 @@ class MainWindow(QMainWindow):
             return
         self._background_started = True
         self.live.start()
-        self._claim_timer.start()
+        self.claims.start()
         self._look_up_team()
         if not self._first_page_done:
             self.lock.start()  # no page, so no warm-up to wait for (it starts the lock otherwise)
@@ -338,8 +289,7 @@ class MainWindow(QMainWindow):
     def _team_found(self, name: str | None) -> None:
         if name and not self._shut_down:
             self._team_name = name
-            self.team_label.setText(f"Team: {name}")
-            self.team_label.setAccessibleName(self.team_label.text())
+            self.status.set_team(name)
 
     def _page_loaded(self, _rows: int, _seconds: float) -> None:
         if self._first_page_done:
@@ -354,11 +304,12 @@ class MainWindow(QMainWindow):
         # Build the record view and the call-flow panels while the advisor reads the list, so F2
         # opens them at once: one per event-loop turn (a panel takes up to 100 ms), so keys typed
         # and results arriving meanwhile are not held up behind all of them.
-        self._warm_up_steps = [
-            lambda: (self.patient.build(), name_combos(self.patient)),
-            *(slot.widget for slot in self.flow.values()),
-        ]
+        self._warm_up_steps = [self._build_patient, *(slot.widget for slot in self.flow.values())]
         QTimer.singleShot(0, self, self._warm_up)
+
+    def _build_patient(self) -> None:
+        self.patient.build()
+        name_combos(self.patient)
 
     def _warm_up(self) -> None:
         if self._shut_down:
@@ -383,14 +334,12 @@ class MainWindow(QMainWindow):
             )
             return
         self.ui.flowTabs.show()
-        slot = self.flow[key]
         self.ui.flowTabs.setCurrentWidget(self._flow_pages[key])
-        widget = slot.widget()
-        if widget is not None:
-            widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
-            focused = QApplication.focusWidget()
-            if focused is not None and widget.isAncestorOf(focused):
-                reveal_current(focused)  # the slot list's row, the outcomes: in view on a short screen
+        self.flow[key].enter()
+
+    def _show_team(self) -> None:
+        if self.team is not None:
+            self.ui.screens.setCurrentWidget(self.team)
 
     def show_shortcuts(self) -> None:
         shortcuts.ShortcutsDialog(self).exec()
@@ -413,107 +362,55 @@ class MainWindow(QMainWindow):
         """Show the referral everywhere: patient pane, call-flow panels, worklist cursor."""
         self.current_referral = referral_id
         self.patient.show_referral(referral_id)
-        for slot in self.flow.values():
-            widget = slot.ready
-            if widget is not None:
-                widget.set_referral(referral_id)
+        for panel in self.panels.values():
+            panel.set_referral(referral_id)
         self.ui.flowTabs.show()
         self.worklist.select_referral(referral_id)
 
-    def next_patient(self) -> None:
-        if self._asking_next:
-            return
-        self._asking_next = True
-        claims, actor = self.ctx.services.claims, self.ctx.actor
-        self.announcer.announce("Finding the next patient...", timeout_ms=0)
-        self.ctx.tasks.run(lambda: claims.next_patient(actor), self._claimed, self._claim_failed)
-
     def work_selected(self) -> None:
         rid = self.worklist.current_referral_id()
-        if rid is None:
-            return
-        claims, actor = self.ctx.services.claims, self.ctx.actor
-        self.ctx.tasks.run(lambda: claims.claim(actor, rid), self._claimed, self._claim_failed)
+        if rid is not None:
+            self.claims.work(rid)
 
-    def _claimed(self, claim: Claim | None) -> None:
-        self._asking_next = False
-        if claim is None:
-            self.announcer.announce(
-                "Nobody to call right now: no callable referral is waiting.", timeout_ms=8000
-            )
-            return
-        previous, self.claimed_referral = self.claimed_referral, claim.referral_id
-        if previous is not None and previous != claim.referral_id:
-            claims, actor = self.ctx.services.claims, self.ctx.actor
-            self.ctx.tasks.run(lambda: claims.release(actor, previous), None, lambda _e: None)
-            self.worklist.refresh_referral(previous)
-        self.open_referral(claim.referral_id)
-        self.worklist.refresh_referral(claim.referral_id)
+    @property
+    def claimed_referral(self) -> int | None:
+        """The referral this desk holds a claim on (kept by the claims controller)."""
+        return self.claims.referral_id
+
+    @claimed_referral.setter
+    def claimed_referral(self, referral_id: int | None) -> None:  # claimed outside the desk (screenshots)
+        self.claims.referral_id = referral_id
+
+    def _claimed(self, referral_id: int) -> None:
+        self.open_referral(referral_id)
+        self.worklist.refresh_referral(referral_id)
         self.show_flow(OUTCOME.key)
         # Said through the outcome list just focused too: the record loading floods Orca 43.
         self.announcer.announce(
             "Referral claimed: it is yours for this call.", timeout_ms=5000, via_focus=True
         )
 
-    def _claim_failed(self, exc: BaseException) -> None:
-        self._asking_next = False
-        if isinstance(exc, ClaimConflict):
-            self.announcer.announce(str(exc), timeout_ms=8000)
-            self.worklist.refresh_referral(self.worklist.current_referral_id() or 0)
-            return
-        self._task_failed(exc)
-
-    def release_current(self) -> None:
-        rid = self.claimed_referral
-        if rid is None:
-            return
-        self.claimed_referral = None
-        claims, actor = self.ctx.services.claims, self.ctx.actor
-        self.ctx.tasks.run(
-            lambda: claims.release(actor, rid),
-            lambda _r: self.worklist.refresh_referral(rid),
-            self._task_failed,
-        )
-        self.announcer.announce("Referral released for others to work.", timeout_ms=5000)
-
-    def _keep_claim(self) -> None:
-        rid = self.claimed_referral
-        if rid is None:
-            return
-        claims, actor = self.ctx.services.claims, self.ctx.actor
-
-        def lost(exc: BaseException) -> None:
-            if isinstance(exc, ClaimConflict):
-                self.claimed_referral = None
-                self.announcer.announce(str(exc), timeout_ms=10000)
-            else:
-                self._task_failed(exc)
-
-        self.ctx.tasks.run(lambda: claims.claim(actor, rid), None, lost)
-
     def _site_chosen(self, referral_id: int, site_id: int) -> None:
         """The patient chose a site on the script: straight on to booking at that site."""
         if referral_id != self.current_referral:
             return
-        booking = self.flow[BOOKING.key].widget()
-        if booking is not None and hasattr(booking, "preselect_sites"):
-            booking.preselect_sites([site_id])
+        self.flow[BOOKING.key].widget()  # built now if need be (_booking_built keeps it)
+        if self._booking is not None:
+            self._booking.preselect_sites([site_id])
         self.show_flow(BOOKING.key)
 
     def _referral_changed_here(self, referral_id: int) -> None:
         """A call-flow panel saved a change: repaint the row, the pane and the other panels (a choice
         made on the script is what the booking panel searches)."""
-        if self.claimed_referral is None:
-            self.claimed_referral = referral_id  # the save went through ensure_claim: it is ours now
+        self.claims.adopt(referral_id)
         self.worklist.refresh_referral(referral_id)
         if referral_id != self.current_referral:
             return
         self.patient.reload()
-        source = self.sender()
-        for slot in self.flow.values():
-            widget = slot.ready
-            if widget is not None and widget is not source:
-                widget.set_referral(referral_id)  # same id: reloads when next shown, keeps drafts
+        source: object = self.sender()  # the panel that saved: it shows the change already
+        for panel in self.panels.values():
+            if panel is not source:
+                panel.set_referral(referral_id)  # same id: reloads when next shown, keeps drafts
 
     def _patient_changed_here(self, referral_id: int) -> None:
         """Contact details or a note saved from the patient pane (which reloads itself): the row, and
@@ -521,10 +418,8 @@ class MainWindow(QMainWindow):
         self.worklist.refresh_referral(referral_id)
         if referral_id != self.current_referral:
             return
-        for slot in self.flow.values():
-            widget = slot.ready
-            if widget is not None:
-                widget.set_referral(referral_id)  # same id: reloads when next shown, keeps drafts
+        for panel in self.panels.values():
+            panel.set_referral(referral_id)  # same id: reloads when next shown, keeps drafts
 
     def _changed_elsewhere(self, referral_ids: set[int]) -> None:
         self.worklist.apply_changes(referral_ids)
@@ -534,12 +429,7 @@ class MainWindow(QMainWindow):
     # --- state -----------------------------------------------------------------------------------
 
     def _connection_changed(self, ok: bool, message: str) -> None:
-        self.db_label.setText(message)
-        self.db_label.setAccessibleName(message)
-        if not ok or self._database_ok is False:  # spoken when lost and when back, not at start-up
-            self.announcer.announce(message, timeout_ms=0 if not ok else None, assertive=not ok)
-        self._database_ok = ok
-        set_role(self.db_label, "connected" if ok else "disconnected", name="state")
+        self.status.show_connection(ok, message)
         if not ok:
             self.live.timer.setInterval(min(self.live.timer.interval(), 5000))
 
@@ -560,9 +450,7 @@ class MainWindow(QMainWindow):
         self.desk_layout.keep()
         self.live.stop()
         self.lock.stop()
-        self._claim_timer.stop()
-        claims, actor = self.ctx.services.claims, self.ctx.actor
-        self.ctx.tasks.run(lambda: claims.release_all(actor), None, lambda _e: None)
+        self.claims.release_all()
         self.ctx.tasks.wait_idle(wait_ms)
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -84,6 +84,7 @@ PANEL_SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Choice script panel", "cras_desk.gui.choice.panel"),
     ("Booking panel", "cras_desk.gui.booking.panel"),
     ("Team-lead view", "cras_desk.gui.team.view"),
+    ("Dashboard", "cras_desk.gui.dashboard.view"),
     ("Letters print queue", "cras_desk.gui.letters.print_queue_widget"),
 )
 

@@ -288,7 +288,7 @@ def test_every_kind_of_status_message_is_spoken_without_moving_focus(
 
     # The main window's own messages (once the status bar's showMessage, which nobody hears).
     check(lambda: window.patient.message.emit("Copied NHS number 999 000 0001"), "Copied NHS number")
-    window.release_current()
+    window.claims.release()
     # A panel's result and error banners.
     check(lambda: outcome.banner.success("Saved."), "Done: Saved.")
     check(lambda: outcome.banner.error("The database cannot be reached"), "Problem: The database")

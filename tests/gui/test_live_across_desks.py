@@ -45,3 +45,27 @@ def test_a_claim_at_another_desk_reaches_this_one_unasked(qtbot, world) -> None:
     finally:
         live.stop()
         tasks.wait_idle()
+
+
+def test_the_change_says_which_desk_and_who_made_it(qtbot, world) -> None:
+    from cras_desk.db import change_feed
+    from cras_desk.services.claims import ClaimService
+
+    tasks = TaskRunner()
+    live = LiveUpdates(world.db, tasks, interval_ms=600_000, ignore_user=world.actor("amy").user_id)
+    notes: list[dict] = []
+    live.changed_elsewhere.connect(notes.append)
+    live.start()
+    try:
+        qtbot.waitUntil(lambda: live.connected is True and live.signal.listening, timeout=10_000)
+        rid = next(iter(world.referrals.values()))
+        ClaimService(world.db).claim(world.actor("ben"), rid)
+        qtbot.waitUntil(lambda: any(rid in n for n in notes), timeout=5_000)
+        note = next(n[rid] for n in notes if rid in n)
+        assert (note.desk, note.by) == (change_feed.DESK, "Ben Advisor")
+        words = note.words()
+        assert words.startswith(f"Changed at desk {change_feed.DESK} by Ben Advisor at ")
+        assert words.endswith(".")
+    finally:
+        live.stop()
+        tasks.wait_idle()

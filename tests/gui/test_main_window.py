@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from cras_desk.db.models import Referral, User
 from cras_desk.gui import shortcuts
+from cras_desk.gui.flow_panel import BookingFlowPanel, ChoiceFlowPanel, FlowPanel
 from cras_desk.gui.worklist.model import COLUMN_INDEX
 from cras_desk.services.worklist import Scope
 
@@ -36,11 +37,11 @@ def test_status_bar_shows_user_role_team_and_connection(qtbot, world, make_desk)
     ctx = make_desk(world, "amy")
     window = open_window(qtbot, ctx)
     poll_now(qtbot, window)
-    assert window.user_label.text() == "Amy Advisor (amy)"
-    assert window.role_label.text() == "Patient care advisor"
-    assert window.team_label.text().startswith("Team: ")
-    assert window.db_label.text() == "Database connected"
-    assert window.db_label.property("state") == "connected"
+    assert window.status.user_label.text() == "Amy Advisor (amy)"
+    assert window.status.role_label.text() == "Patient care advisor"
+    assert window.status.team_label.text().startswith("Team: ")
+    assert window.status.db_label.text() == "Database connected"
+    assert window.status.db_label.property("state") == "connected"
     assert window.worklist.model.rowCount() == 1  # amy's own work
 
 
@@ -57,7 +58,7 @@ def test_next_patient_claims_opens_the_record_and_others_see_the_claim(qtbot, wo
         qtbot.keyClick(amy, Qt.Key.Key_F2)
     drain(qtbot, amy.ctx)
     assert amy.patient.record is not None and amy.patient.record.referral_id == rid
-    assert amy.current_referral == rid and amy.claimed_referral == rid
+    assert amy.current_referral == rid and amy.claims.referral_id == rid
     assert claimed_by(world, rid) == "amy"  # in the database, not only on amy's screen
     assert amy.ui.flowTabs.isVisible()
     assert amy.patient.name.text() == "Ms Zoë Ó SÚILLEABHÁIN"
@@ -75,7 +76,7 @@ def test_next_patient_claims_opens_the_record_and_others_see_the_claim(qtbot, wo
     assert claimed_by(world, rid) == "amy"
 
     # Amy releases it; ben's desk sees it free again.
-    amy.release_current()
+    amy.claims.release()
     drain(qtbot, amy.ctx)
     assert claimed_by(world, rid) is None
     poll_now(qtbot, ben)
@@ -92,7 +93,7 @@ def test_advisors_have_no_team_screen_and_leads_do(qtbot, world, make_desk) -> N
 
     lena = open_window(qtbot, make_desk(world, "lena"))
     tabs = [lena.ui.screens.tabText(i) for i in range(lena.ui.screens.count())]
-    assert tabs == ["Desk", "Team", "Letters"]
+    assert tabs == ["Desk", "Team", "Dashboard", "Letters"]
     assert lena.team is not None and lena.team.ready is None  # built when first opened, not before
     qtbot.keyClick(lena, Qt.Key.Key_F9)
     assert lena.ui.screens.currentWidget() is lena.team
@@ -107,6 +108,16 @@ def test_letters_screen_is_built_only_when_opened(qtbot, world, make_desk) -> No
     assert amy.letters.ready is not None
     qtbot.keyClick(amy, Qt.Key.Key_F12)
     assert amy.ui.screens.currentWidget() is amy.ui.deskTab
+
+
+def test_each_call_flow_panel_provides_the_main_windows_protocol(qtbot, world_sqlite, make_desk) -> None:
+    amy = open_window(qtbot, make_desk(world_sqlite, "amy"))
+    built = {key: slot.widget() for key, slot in amy.flow.items()}
+    assert set(built) == {"outcome", "choice", "booking"}
+    assert all(isinstance(panel, FlowPanel) for panel in built.values())
+    assert isinstance(built["choice"], ChoiceFlowPanel)
+    assert isinstance(built["booking"], BookingFlowPanel)
+    assert amy.panels == built  # the window holds each one it built, and only through these
 
 
 def test_phone_and_nhs_number_copy_with_a_key(qtbot, world, make_desk) -> None:
@@ -133,7 +144,7 @@ def test_a_dropped_database_shows_in_the_status_bar_and_recovers(qtbot, world_sq
     ctx = make_desk(world_sqlite, "amy")
     amy = open_window(qtbot, ctx)
     poll_now(qtbot, amy)
-    assert amy.db_label.text() == "Database connected"
+    assert amy.status.db_label.text() == "Database connected"
     qtbot.keyClicks(amy.worklist.search, "typed while the database is away")
 
     path = str(world_sqlite.db.url.database)
@@ -141,14 +152,14 @@ def test_a_dropped_database_shows_in_the_status_bar_and_recovers(qtbot, world_sq
     world_sqlite.db.dispose()  # checkpointed and closed: the next connection finds no database file
     shutil.move(path, path + ".away")
     poll_now(qtbot, amy)
-    assert amy.db_label.property("state") == "disconnected"
-    assert "unreachable" in amy.db_label.text()
+    assert amy.status.db_label.property("state") == "disconnected"
+    assert "unreachable" in amy.status.db_label.text()
     assert amy.worklist.search.text() == "typed while the database is away"
 
     world_sqlite.db.dispose()
     shutil.move(path + ".away", path)
     poll_now(qtbot, amy)
-    assert amy.db_label.text() == "Database connected"
+    assert amy.status.db_label.text() == "Database connected"
 
 
 def test_every_declared_shortcut_is_unique_and_listed(qtbot, world_sqlite, make_desk) -> None:

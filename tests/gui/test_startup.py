@@ -63,7 +63,7 @@ def test_background_work_starts_once_the_first_page_is_painted(qtbot, world_sqli
     qtbot.waitUntil(lambda: window.lock.watcher._installed, timeout=WAIT)
     assert all(slot.ready is not None for slot in window.flow.values())
     drain(qtbot, ctx)
-    assert window.team_label.text() == "Team: East"  # looked up once the page was up
+    assert window.status.team_label.text() == "Team: East"  # looked up once the page was up
 
 
 def test_the_idle_lock_works_when_the_page_never_loads(qtbot, world_sqlite, make_desk, monkeypatch) -> None:

@@ -38,7 +38,7 @@ def test_splitter_positions_come_back_for_the_same_user_only(qtbot, world, make_
 def test_a_locked_desk_keeps_no_patient_message_in_its_status_bar(qtbot, world_sqlite, make_desk) -> None:
     window = open_window(qtbot, make_desk(world_sqlite, "amy"))
     window.announcer.announce("Booked Wed 9 Dec 2026 16:15 for Zoë Ó Súilleabháin", timeout_ms=0)
-    assert window.status_message.text().startswith("Booked")
+    assert window.status.message.text().startswith("Booked")
     window.lock.lock()
-    assert window.status_message.text() == "" and not window.status_message.isVisible()
+    assert window.status.message.text() == "" and not window.status.message.isVisible()
     window.close()

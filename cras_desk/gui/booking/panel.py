@@ -11,32 +11,35 @@ by default; "Show all slots" (Ctrl+Shift+I) looks past it, and the count says ho
 When another advisor takes the slot first, the service refuses (the database decides, so nobody is
 double-booked); the panel says so, fetches the list again with the same filters, and leaves
 everything else as it was.
+
+Its parts: the filters (filters.py), the slot list (slot_list.py), the live appointment's box
+(live_box.py), and what each change asks and says (appointment_changes.py); this module loads the
+referral, keeps them in step, and runs the changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cras_desk.domain.appointment_needs import AppointmentNeeds, Availability
 from cras_desk.domain.clock import today_london
 from cras_desk.domain.errors import SlotTaken
+from cras_desk.gui.booking import appointment_changes as changes
+from cras_desk.gui.booking.appointment_changes import AppointmentChange
 from cras_desk.gui.booking.filters import SlotFilters
 from cras_desk.gui.booking.live_box import LiveAppointmentBox
-from cras_desk.gui.booking.needs_text import confirm_needs, count_text, interpreter_text, needs_parts
-from cras_desk.gui.booking.slots_model import SlotTableModel, slot_summary
+from cras_desk.gui.booking.needs_text import interpreter_text, needs_parts
+from cras_desk.gui.booking.slot_list import SlotList
+from cras_desk.gui.booking.slots_model import slot_summary
 from cras_desk.gui.desk_context import DeskContext
-from cras_desk.gui.widgets.announcer import announce
 from cras_desk.gui.widgets.confirm_bar import ConfirmBar
 from cras_desk.gui.widgets.error_text import describe_error
 from cras_desk.gui.widgets.panel_keys import PanelKeys
 from cras_desk.gui.widgets.referral_panel import ReferralPanel
 from cras_desk.gui.widgets.tab_order import set_entry, set_tab_order
-from cras_desk.gui.widgets.tables import setup_table
-from cras_desk.gui.widgets.vertical_scroll import reveal_current
 from cras_desk.services.booking import LiveBooking, SlotQuery, SlotRow, SlotSearch
 from cras_desk.services.choice import ChoiceOfferView, ChoiceOption, Decision
 
@@ -78,7 +81,6 @@ class BookingPanel(ReferralPanel):
         self._preselect: list[int] | None = None
         self._busy = False
         self._restoring = False
-        self._reselect_row = 0
         self._build()
         keys = PanelKeys(self)
         keys.add("Return", self.request_book, only_in=self.table)
@@ -130,13 +132,10 @@ class BookingPanel(ReferralPanel):
         self.availability_label = self.filters.availability_label
         self.availability_button = self.filters.availability_button
 
-        self.model = SlotTableModel(self)
-        self.table = QTableView(self)
-        self.table.setModel(self.model)
-        setup_table(self.table, "Free slots: Return books the selected slot")
-        self.table.doubleClicked.connect(lambda _index: self.request_book())
-        self.count_label = QLabel(self)
-        self.count_label.setAccessibleName("Number of slots found")
+        self.slots = SlotList(self)
+        self.slots.book_requested.connect(self.request_book)
+        # The list's widgets by name, as the panel's callers and tests know them.
+        self.model, self.table, self.count_label = self.slots.model, self.slots.table, self.slots.count_label
 
         self.confirm = ConfirmBar(self)
 
@@ -159,8 +158,7 @@ class BookingPanel(ReferralPanel):
         layout.addWidget(title)
         layout.addWidget(self.needs_label)
         layout.addWidget(self.filters)
-        layout.addWidget(self.count_label)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.slots, 1)
         # Under the list, where Return was pressed: "booked", "slot just taken" and the question.
         layout.addWidget(self.banner)
         layout.addWidget(self.confirm)
@@ -183,8 +181,7 @@ class BookingPanel(ReferralPanel):
         self._context = None
         self._busy = False
         self.confirm.reject()
-        self.model.set_slots([])
-        self.count_label.clear()
+        self.slots.clear()
         # Every patient starts with their own availability applied: looking past it is per patient.
         self.filters.reset(today_london())
         self._show_needs(None)
@@ -331,37 +328,21 @@ class BookingPanel(ReferralPanel):
             return
         q = self.query()
         if not q.site_ids:
-            self.model.set_slots([])
-            self.count_label.setText("Tick at least one site to search.")
-            announce(self, self.count_label.text())
+            self.slots.nothing_to_search("Tick at least one site to search.")
             return
         if q.date_to is not None and q.date_from is not None and q.date_to < q.date_from:
             self.banner.warning("The latest date is before the earliest date.")
             return
         services, actor = self.ctx.services, self.ctx.actor
-        self.count_label.setText("Searching…")
+        self.slots.searching()
         self.run("find", lambda: services.booking.search_slots(actor, rid, q), self._found)
 
     def _found(self, search: SlotSearch) -> None:
-        self.model.set_slots(search.slots)
         self._show_needs(search.needs)  # as the search read them: the newest
-        n = len(search.slots)
-        self.count_label.setText(count_text(search, SLOT_LIMIT))
-        if not n:  # nothing to move to: said, wherever the advisor is (a count would talk over "Booked")
-            announce(self, self.count_label.text())
-        if n:
-            row = min(self._reselect_row, n - 1)
-            self.table.selectRow(row)
-            if self.table.hasFocus():
-                reveal_current(self.table)  # the row Return books, in view on a short screen
-        self._reselect_row = 0
+        self.slots.show_search(search, SLOT_LIMIT)
 
     def selected_slot(self) -> SlotRow | None:
-        rows = self.table.selectionModel().selectedRows()
-        if rows:
-            return self.model.slot(rows[0].row())
-        index = self.table.currentIndex()
-        return self.model.slot(index.row()) if index.isValid() else None
+        return self.slots.selected_slot()
 
     # -- booking ----------------------------------------------------------------------------------
 
@@ -370,32 +351,17 @@ class BookingPanel(ReferralPanel):
         if self.live is not None:
             self.request_rebook()
             return
-        slot = self.selected_slot()
-        if slot is None or self._busy or self._referral_id is None:
+        slot, rid = self.selected_slot(), self._referral_id
+        if slot is None or self._busy or rid is None:
             return
-        needs = confirm_needs(self.needs) if self.needs is not None else ""
-        self.confirm.ask(
-            f"Book {slot_summary(slot)}?{needs} An appointment letter will be queued.",
-            "Book",
-            lambda: self.book(slot),
-            return_focus=self.table,
-        )
+        change = changes.book(self.ctx.services.booking, self.ctx.actor, rid, slot, self.needs)
+        self._ask(change, return_focus=self.table)
 
     def book(self, slot: SlotRow) -> None:
+        """Book this slot now (the confirm bar's Enter lands here)."""
         rid = self._referral_id
-        if rid is None or self._busy:
-            return
-        services, actor = self.ctx.services, self.ctx.actor
-        self._busy = True
-        self._set_enabled()
-        self.banner.info("Booking…")
-        self.run_change(
-            lambda: services.booking.book(actor, rid, slot.slot_id),
-            lambda _booking_id: self._changed(
-                rid, f"Booked {slot_summary(slot)}. The appointment letter is queued.", used_reason=False
-            ),
-            lambda exc: self._change_failed(rid, exc),
-        )
+        if rid is not None:
+            self._start_change(changes.book(self.ctx.services.booking, self.ctx.actor, rid, slot, self.needs))
 
     def request_rebook(self) -> None:
         live, slot = self.live, self.selected_slot()
@@ -408,21 +374,8 @@ class BookingPanel(ReferralPanel):
         reason = self._reason_or_ask("moving the appointment")
         if reason is None:
             return
-        needs = confirm_needs(self.needs) if self.needs is not None else ""
-        self.confirm.ask(
-            f"Move the appointment from {slot_summary(live)} to {slot_summary(slot)}? "
-            f"Reason: {reason}.{needs}",
-            "Rebook",
-            lambda: self._rebook(live, slot, reason),
-            return_focus=self.table,
-        )
-
-    def _rebook(self, live: LiveBooking, slot: SlotRow, reason: str) -> None:
-        services, actor = self.ctx.services, self.ctx.actor
-        self._start_change(
-            lambda: services.booking.rebook(actor, live.booking_id, slot.slot_id, reason),
-            f"Moved to {slot_summary(slot)}. A letter with the new appointment is queued.",
-        )
+        change = changes.rebook(self.ctx.services.booking, self.ctx.actor, live, slot, reason, self.needs)
+        self._ask(change, return_focus=self.table)
 
     def request_cancel(self, *, by_patient: bool) -> None:
         live = self.live
@@ -431,50 +384,23 @@ class BookingPanel(ReferralPanel):
         reason = self._reason_or_ask("the cancellation")
         if reason is None:
             return
-        who = "at the patient's request" if by_patient else "by the provider"
-        services, actor = self.ctx.services, self.ctx.actor
-        self.confirm.ask(
-            f"Cancel {slot_summary(live)} {who}? Reason: {reason}. A letter will be queued and the "
-            "referral goes back on the worklist.",
-            "Cancel appointment",
-            lambda: self._start_change(
-                lambda: services.booking.cancel(actor, live.booking_id, by_patient, reason),
-                f"Appointment cancelled {who}. The referral is back on the worklist to rebook.",
-            ),
-            return_focus=self.reason_edit,
-        )
+        booking, actor = self.ctx.services.booking, self.ctx.actor
+        change = changes.cancel(booking, actor, live, reason, by_patient=by_patient)
+        self._ask(change, return_focus=self.reason_edit)
 
     def request_dna(self) -> None:
         live = self.live
         if live is None or self._busy:
             return
         note = self.reason_edit.text().strip()
-        services, actor = self.ctx.services, self.ctx.actor
-        because = f" Note: {note}" if note else ""
-        self.confirm.ask(
-            f"Record that the patient did not attend {slot_summary(live)}?{because}",
-            "Record DNA",
-            lambda: self._start_change(
-                lambda: services.booking.record_dna(actor, live.booking_id, note),
-                "Did not attend recorded. The referral is back on the worklist.",
-            ),
-            return_focus=self.reason_edit,
-        )
+        change = changes.did_not_attend(self.ctx.services.booking, self.ctx.actor, live, note)
+        self._ask(change, return_focus=self.reason_edit)
 
     def request_attended(self) -> None:
         live = self.live
         if live is None or self._busy:
             return
-        services, actor = self.ctx.services, self.ctx.actor
-        self.confirm.ask(
-            f"Record that the patient attended {slot_summary(live)}? The referral is then complete.",
-            "Record attended",
-            lambda: self._start_change(
-                lambda: services.booking.record_attended(actor, live.booking_id),
-                "Attendance recorded: the referral is complete.",
-                used_reason=False,
-            ),
-        )
+        self._ask(changes.attended(self.ctx.services.booking, self.ctx.actor, live))
 
     def _reason_or_ask(self, what: str) -> str | None:
         reason = self.reason_edit.text().strip()
@@ -484,31 +410,36 @@ class BookingPanel(ReferralPanel):
             return None
         return reason
 
-    def _start_change(self, fn: Callable[[], object], message: str, *, used_reason: bool = True) -> None:
+    def _ask(self, change: AppointmentChange, *, return_focus: QWidget | None = None) -> None:
+        self.confirm.ask(
+            change.question, change.yes, lambda: self._start_change(change), return_focus=return_focus
+        )
+
+    def _start_change(self, change: AppointmentChange) -> None:
         rid = self._referral_id
         if rid is None or self._busy:
             return
         self._busy = True
         self._set_enabled()
-        self.banner.info("Saving…")
+        self.banner.info(change.progress)
         self.run_change(
-            fn,
-            lambda _result: self._changed(rid, message, used_reason=used_reason),
+            change.call,
+            lambda _result: self._changed(rid, change),
             lambda exc: self._change_failed(rid, exc),
         )
 
-    def _changed(self, rid: int, message: str, *, used_reason: bool) -> None:
-        if used_reason:
+    def _changed(self, rid: int, change: AppointmentChange) -> None:
+        if change.uses_reason:
             self.ctx.drafts.clear(rid, REASON_FIELD)
         if self.is_current(rid):
             self._busy = False
-            if used_reason:
+            if change.uses_reason:
                 self._restoring = True
                 try:
                     self.reason_edit.clear()
                 finally:
                     self._restoring = False
-            self.banner.success(message)
+            self.banner.success(change.done)
             self.reload()  # the live appointment and the list of free slots
         self.changed.emit(rid)
 
@@ -520,7 +451,7 @@ class BookingPanel(ReferralPanel):
         self.banner.error(describe_error(exc))
         if isinstance(exc, SlotTaken):
             # Same filters, same place in the list: the taken slot is gone, its neighbour selected.
-            self._reselect_row = max(0, self.table.currentIndex().row())
+            self.slots.keep_place()
             self.find()
             self.table.setFocus()
 

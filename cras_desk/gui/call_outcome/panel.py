@@ -4,18 +4,20 @@ Built for an advisor with a patient on the line: one key picks the outcome (1-7 
 Alt+1-7 from anywhere in the panel), the preferred number is already chosen, notes are kept as
 they are typed, and the contact policy's sentence ("3rd failed attempt: an unable-to-contact letter
 will be queued ...") is shown before saving, so nobody is surprised by a letter.
+
+Its parts: the number used (number_used.py) and the callback time with its quick picks
+(callback_field.py); this module holds the outcomes, the preview, saving and discharge.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
-    QComboBox,
-    QDateTimeEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,14 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cras_desk.domain.clock import LONDON
 from cras_desk.domain.contact_policy import NextStep
-from cras_desk.domain.enums import ContactOutcome, PhoneStatus
-from cras_desk.gui.call_outcome.quick_picks import QuickPick, quick_picks
+from cras_desk.domain.enums import ContactOutcome
+from cras_desk.gui.call_outcome.callback_field import PICK_KEYS, CallbackField
+from cras_desk.gui.call_outcome.number_used import NumberUsedCombo
 from cras_desk.gui.desk_context import DeskContext
-from cras_desk.gui.patient.phone_text import PHONE_STATUS_TEXT
 from cras_desk.gui.widgets.confirm_bar import ConfirmBar
-from cras_desk.gui.widgets.flow_layout import FlowLayout
 from cras_desk.gui.widgets.panel_keys import PanelKeys
 from cras_desk.gui.widgets.referral_panel import ReferralPanel
 from cras_desk.gui.widgets.tab_order import set_entry, set_tab_order
@@ -68,10 +68,6 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Return / Escape", "Confirm / go back, when asked to confirm"),
 ]
 
-_CALLBACK_FORMAT = "ddd d MMM yyyy HH:mm"
-_CALLBACK_UNSET = "Not chosen yet"
-PICKS_REFRESH_MS = 60_000
-
 
 class CallOutcomePanel(ReferralPanel):
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
@@ -79,25 +75,19 @@ class CallOutcomePanel(ReferralPanel):
         self._record: PatientRecord | None = None
         self._saving = False
         self._restoring = False
-        self._picks: list[QuickPick] = []
         self._hours = ctx.services.contact.hours
         self._build()
         self._keys = PanelKeys(self)
         for i, (outcome, _label) in enumerate(OUTCOMES, start=1):
-            self._keys.add(f"Alt+{i}", lambda o=outcome: self.choose_outcome(o, focus=False))
+            self._keys.add(f"Alt+{i}", partial(self.choose_outcome, outcome, focus=False))
             for button in self._buttons.values():
-                self._keys.add(str(i), lambda o=outcome: self.choose_outcome(o), only_in=button)
+                self._keys.add(str(i), partial(self.choose_outcome, outcome), only_in=button)
         self._keys.add("Ctrl+Return", self.save)
         self._keys.add("Ctrl+Enter", self.save)
         self._keys.add("Ctrl+Shift+G", self.request_discharge)
-        for index, keys in enumerate(("Ctrl+Shift+H", "Ctrl+Shift+M", "Ctrl+Shift+A")):
-            self._keys.add(keys, lambda i=index: self.apply_quick_pick(i))
+        for index, keys in enumerate(PICK_KEYS):
+            self._keys.add(keys, partial(self.apply_quick_pick, index))
         self._keys.attach()
-        # The picks' labels ("In 2 hours (15:30)") follow the clock while the panel is open.
-        self._picks_timer = QTimer(self)
-        self._picks_timer.setInterval(PICKS_REFRESH_MS)
-        self._picks_timer.timeout.connect(self._refresh_picks)
-        self._picks_timer.start()
         self.referral_changed(True)
 
     # -- layout -----------------------------------------------------------------------------------
@@ -125,16 +115,7 @@ class CallOutcomePanel(ReferralPanel):
             box_layout.addWidget(button)
         self._group.idToggled.connect(self._outcome_toggled)
 
-        self.number_combo = QComboBox(self)
-        self.number_combo.setEditable(True)
-        self.number_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        # Sized to a number, not to its longest entry ("... (mobile, wrong number: do not use)").
-        self.number_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        self.number_combo.setMinimumContentsLength(16)
-        self.number_combo.setAccessibleName("Number used")
-        self.number_combo.setToolTip("The number you called; type another if you used a different one")
+        self.number_combo = NumberUsedCombo(self)
 
         self.notes_edit = QPlainTextEdit(self)
         self.notes_edit.setAccessibleName("Call notes")
@@ -144,40 +125,12 @@ class CallOutcomePanel(ReferralPanel):
         self.notes_edit.setMaximumHeight(120)  # the rest of a tall panel is not for notes
         self.notes_edit.textChanged.connect(self._notes_changed)
 
-        # No time until the advisor gives one: a pre-filled time nobody chose would be saved as the
-        # patient's wish. "Not chosen" is the edit's minimum (now), so its arrows start from now.
-        self.callback_edit = QDateTimeEdit(self)
-        self.callback_edit.setCalendarPopup(True)
-        self.callback_edit.setDisplayFormat(_CALLBACK_FORMAT)
-        self.callback_edit.setSpecialValueText(_CALLBACK_UNSET)
-        self.callback_edit.setAccessibleName("Callback date and time (UK time)")
-        self.callback_edit.setToolTip(
-            f"When the patient asked to be called back, UK time; the centre calls {self._hours.describe()}"
-        )
-        self.callback_edit.dateTimeChanged.connect(lambda _v: self._clear_callback_problem())
-        self._pick_buttons: list[QPushButton] = []
-        picks_row = FlowLayout()  # wraps under the edit on a narrow screen
-        for _ in range(3):
-            button = QPushButton(self)
-            self._pick_buttons.append(button)
-            picks_row.addWidget(button)
-        for index, button in enumerate(self._pick_buttons):
-            button.clicked.connect(lambda _c=False, i=index: self.apply_quick_pick(i))
-        picks_keys = QLabel("Ctrl+Shift+H, M, A", self)
-        picks_keys.setObjectName("callbackPickKeys")
-        picks_row.addWidget(picks_keys)
-        self.callback_problem = QLabel(self)
-        self.callback_problem.setObjectName("callbackProblem")
-        self.callback_problem.setWordWrap(True)
-        self.callback_problem.setAccessibleName("Callback time problem")
-        self.callback_problem.setStyleSheet("QLabel { color: #8a1c1c; font-weight: bold; }")
-        self.callback_problem.hide()
-        self.callback_box = QWidget(self)
-        callback_layout = QVBoxLayout(self.callback_box)
-        callback_layout.setContentsMargins(0, 0, 0, 0)
-        callback_layout.addWidget(self.callback_edit)
-        callback_layout.addLayout(picks_row)
-        callback_layout.addWidget(self.callback_problem)
+        self.callback_box = CallbackField(self._hours, self)
+        # The field's widgets by name, as the panel's callers and tests know them.
+        self.callback_edit, self.callback_problem = self.callback_box.edit, self.callback_box.problem_label
+        self._pick_buttons = self.callback_box.pick_buttons
+        for index, pick_button in enumerate(self._pick_buttons):
+            pick_button.clicked.connect(lambda _c=False, i=index: self.apply_quick_pick(i))
 
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # labels go above when narrow
@@ -265,75 +218,33 @@ class CallOutcomePanel(ReferralPanel):
             button.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def number_used(self) -> str:
-        index = self.number_combo.currentIndex()
-        text = self.number_combo.currentText().strip()
-        if index >= 0 and text == self.number_combo.itemText(index):
-            return str(self.number_combo.itemData(index))
-        return text
+        return self.number_combo.number_used()
 
     def callback_at(self) -> datetime | None:
-        """The callback as an aware datetime (the edit shows London wall-clock time); None until
-        the advisor has chosen one."""
-        value = self.callback_edit.dateTime()
-        if value == self.callback_edit.minimumDateTime():
-            return None
-        d, t = value.date(), value.time()
-        return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=LONDON)
-
-    def _unset_callback(self) -> None:
-        now = datetime.now(LONDON)
-        floor = QDateTime(QDate(now.year, now.month, now.day), QTime(now.hour, now.minute))
-        self.callback_edit.setMinimumDateTime(floor)
-        self.callback_edit.setDateTime(floor)
-        self._clear_callback_problem()
-
-    def _callback_problem(self, text: str) -> None:
-        """Shown at the field itself, which gets the focus: the advisor sees what to fix, and where."""
-        self.callback_problem.setText(text)
-        self.callback_problem.show()
-        self.callback_edit.setAccessibleDescription(text)  # spoken as the field takes the focus
-        self.callback_edit.setFocus(Qt.FocusReason.OtherFocusReason)
-        reveal(self.callback_box)
-
-    def _clear_callback_problem(self) -> None:
-        if self.callback_problem.isVisible() or self.callback_problem.text():
-            self.callback_problem.clear()
-            self.callback_problem.hide()
-            self.callback_edit.setAccessibleDescription("")
+        """The callback chosen (an aware datetime); None until the advisor has chosen one."""
+        return self.callback_box.at()
 
     def callback_problem_text(self) -> str:
-        return self.callback_problem.text() if self.callback_problem.isVisible() else ""
+        return self.callback_box.problem_text()
 
     def set_callback_at(self, moment: datetime) -> None:
-        local = moment.astimezone(LONDON)
-        self.callback_edit.setDateTime(
-            QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
-        )
+        self.callback_box.set_at(moment)
 
     def apply_quick_pick(self, index: int) -> None:
-        if not 0 <= index < len(self._picks) or self._referral_id is None:
+        if self._referral_id is None:
             return
-        self._refresh_picks()  # worked out now: a pick made an hour after opening the patient is not stale
+        moment = self.callback_box.pick(index)
+        if moment is None:
+            return
         if self.outcome() is not ContactOutcome.CALLBACK_REQUESTED:
             self.choose_outcome(ContactOutcome.CALLBACK_REQUESTED, focus=False)
-        self.set_callback_at(self._picks[index].at)
-
-    def _refresh_picks(self) -> None:
-        self._picks = quick_picks(hours=self._hours)
-        for pick, button in zip(self._picks, self._pick_buttons, strict=True):
-            button.setText(pick.label)  # the keys are written once beside the three buttons
-            button.setAccessibleName(f"Call back {pick.label}")
-            button.setAccessibleDescription(pick.key)
-            button.setToolTip(f"{pick.label} ({pick.key})")
+        self.set_callback_at(moment)
 
     def _set_enabled(self) -> None:
         has = self._referral_id is not None
         for widget in (self.outcome_box, self.number_combo, self.notes_edit):
             widget.setEnabled(has)
-        callback = has and self.outcome() is ContactOutcome.CALLBACK_REQUESTED
-        self.callback_edit.setEnabled(callback)
-        for button in self._pick_buttons:
-            button.setEnabled(has)  # a quick pick also chooses "callback requested"
+        self.callback_box.set_enabled(has, self.outcome() is ContactOutcome.CALLBACK_REQUESTED)
         self.save_button.setEnabled(has and not self._saving)
         self.discharge_reason.setEnabled(has)
         self.discharge_button.setEnabled(has and not self._saving and self._record is not None)
@@ -359,8 +270,8 @@ class CallOutcomePanel(ReferralPanel):
             self.number_combo.clear()
         finally:
             self._restoring = False
-        self._refresh_picks()
-        self._unset_callback()
+        self.callback_box.refresh_picks()
+        self.callback_box.unset()
         self.preview_label.clear()
         self.next_step_label.clear()
         self.confirm.reject()
@@ -377,26 +288,7 @@ class CallOutcomePanel(ReferralPanel):
     def _loaded(self, result: tuple[PatientRecord, NextStep]) -> None:
         record, step = result
         self._record = record
-        # A number the advisor typed (not one of the list) survives the list being fetched again.
-        index = self.number_combo.currentIndex()
-        text = self.number_combo.currentText().strip()
-        typed = text if text and (index < 0 or text != self.number_combo.itemText(index)) else ""
-        self.number_combo.clear()
-        # The record lists numbers in use first (the preferred one first of all); a number marked
-        # wrong or not in use stays in the list, last and saying so, and is never chosen for you.
-        for phone in record.phones:
-            tag = f"{phone.kind}, preferred" if phone.preferred else phone.kind
-            if phone.status is not PhoneStatus.ACTIVE:
-                tag = f"{phone.kind}, {PHONE_STATUS_TEXT[phone.status]}: do not use"
-            self.number_combo.addItem(f"{phone.number} ({tag})", phone.number)
-        first_active = next((i for i, p in enumerate(record.phones) if p.status is PhoneStatus.ACTIVE), -1)
-        if typed:
-            self.number_combo.setEditText(typed)
-        else:
-            self.number_combo.setCurrentIndex(first_active)
-        edit = self.number_combo.lineEdit()
-        if edit is not None:
-            edit.setCursorPosition(0)  # a narrow field shows the number, not the end of its label
+        self.number_combo.fill(record.phones)
         if self.outcome() is None:
             self.preview_label.setText(f"Now: {step.message}")
         else:
@@ -408,7 +300,7 @@ class CallOutcomePanel(ReferralPanel):
     def _outcome_toggled(self, button_id: int, checked: bool) -> None:
         if not checked:
             return
-        self._clear_callback_problem()
+        self.callback_box.clear_problem()
         self._set_enabled()
         if self.outcome() is ContactOutcome.CALLBACK_REQUESTED:
             reveal(self.callback_box)  # the time it needs is in view
@@ -461,7 +353,7 @@ class CallOutcomePanel(ReferralPanel):
                 else self._hours.refusal(callback)
             )
             if problem:
-                self._callback_problem(problem)
+                self.callback_box.show_problem(problem)
                 return
         number = self.number_used() or None
         notes = self.notes_edit.toPlainText()

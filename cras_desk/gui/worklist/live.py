@@ -9,12 +9,19 @@ unreachable, and when it works again it says so, without the advisor doing anyth
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from PySide6.QtCore import QObject, QTimer, Signal
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cras_desk.db import change_feed
 from cras_desk.db.change_signal import ChangeSignal
 from cras_desk.db.connection_errors import is_connection_error
 from cras_desk.db.engine import Database
+from cras_desk.db.models import User
+from cras_desk.domain.clock import to_london
 from cras_desk.gui.tasks import TaskRunner
 
 # The safety net under the change signal: a desk that missed a wake-up still catches up this
@@ -23,8 +30,32 @@ SAFETY_POLL_MS = 30_000
 FEED_LIMIT = 1000  # more changes than this since the last poll: reload instead of patching rows
 
 
+@dataclass(frozen=True)
+class ChangedElsewhere:
+    """The last change another desk made to a referral, for "changed at desk X by Y at HH:MM"."""
+
+    referral_id: int
+    desk: str | None
+    by: str | None  # the user's full name
+    at: datetime
+
+    def words(self) -> str:
+        desk = f" at desk {self.desk}" if self.desk else ""
+        by = f" by {self.by}" if self.by else ""
+        return f"Changed{desk}{by} at {to_london(self.at):%H:%M}."
+
+
+def _names(s: Session, user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    return {
+        uid: name for uid, name in s.execute(select(User.id, User.full_name).where(User.id.in_(user_ids)))
+    }
+
+
 class LiveUpdates(QObject):
     referrals_changed = Signal(object)  # set[int] of referral ids changed since the last poll
+    changed_elsewhere = Signal(object)  # the same, as {referral id: ChangedElsewhere}
     flooded = Signal()  # too many changes to patch row by row: reload the list
     connection_changed = Signal(bool, str)  # connected?, a message for the status bar
     _woken = Signal()  # from the change signal's thread: queued to this object's thread
@@ -74,31 +105,37 @@ class LiveUpdates(QObject):
         self._in_flight = True
         db, cursor, me = self._db, self._cursor, self._ignore_user
 
-        def work() -> tuple[change_feed.FeedCursor, set[int], bool]:
+        def work() -> tuple[change_feed.FeedCursor, dict[int, ChangedElsewhere], bool]:
             with db.read() as s:
                 if cursor is None:
-                    return change_feed.cursor_now(s), set(), False
+                    return change_feed.cursor_now(s), {}, False
                 changes, after = change_feed.changes_after(s, cursor, limit=FEED_LIMIT)
-            ids = {c.entity_id for c in changes if c.entity == "referral" and (me is None or c.user_id != me)}
-            return after, ids, len(changes) >= FEED_LIMIT
+                theirs = [c for c in changes if c.entity == "referral" and (me is None or c.user_id != me)]
+                names = _names(s, {c.user_id for c in theirs if c.user_id is not None})
+            notes = {
+                c.entity_id: ChangedElsewhere(c.entity_id, c.desk, names.get(c.user_id or 0), c.at)
+                for c in theirs  # in feed order: the last change of each referral is kept
+            }
+            return after, notes, len(changes) >= FEED_LIMIT
 
         self._tasks.run(work, self._done, self._failed)
 
-    def _done(self, result: tuple[change_feed.FeedCursor, set[int], bool] | None) -> None:
+    def _done(self, result: tuple[change_feed.FeedCursor, dict[int, ChangedElsewhere], bool] | None) -> None:
         self._in_flight = False
         if self._again:
             self._again = False
             QTimer.singleShot(0, self.poll)
         if result is None:
             return
-        cursor, ids, flooded = result
+        cursor, notes, flooded = result
         self._cursor = cursor
         self._set_connected(True, "Database connected")
         if flooded:
             self._cursor = None  # start again from "now" after the reload
             self.flooded.emit()
-        elif ids:
-            self.referrals_changed.emit(ids)
+        elif notes:
+            self.referrals_changed.emit(set(notes))
+            self.changed_elsewhere.emit(notes)
 
     def _failed(self, exc: BaseException) -> None:
         self._in_flight = False
