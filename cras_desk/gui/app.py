@@ -119,12 +119,15 @@ class DeskApp(QObject):
         from cras_desk.drafts import DraftStore
         from cras_desk.gui.desk_context import DeskContext
         from cras_desk.gui.main_window import MainWindow
+        from cras_desk.outbox import Outbox, outbox_path
+        from cras_desk.paths import data_dir
         from cras_desk.services.bundle import ServiceBundle
 
         self.database = db
         services = ServiceBundle.build(db, self.settings.policy())
         self._warm_first_page(services, actor)
-        ctx = DeskContext(services, actor, self.tasks, DraftStore(actor.username), self.settings)
+        outbox = Outbox(outbox_path(data_dir(), actor.username))
+        ctx = DeskContext(services, actor, self.tasks, DraftStore(actor.username), self.settings, outbox)
         window = MainWindow(ctx, database_text=self.target.display)
         window.sign_out_requested.connect(self.sign_out)
         if os.environ.get(BENCH_REPORT):

@@ -1,4 +1,5 @@
-"""What every desk widget is constructed with: the services, who is signed in, the worker, drafts.
+"""What every desk widget is constructed with: the services, who is signed in, the worker, drafts,
+the outbox.
 
 Passed into constructors (no global singletons), so each feature widget can be built and tested
 on its own.
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 from cras_desk.drafts import DraftStore
 from cras_desk.gui.tasks import TaskRunner
+from cras_desk.outbox import Outbox
 from cras_desk.services.actor import Actor
 from cras_desk.services.bundle import ServiceBundle
 from cras_desk.settings import Settings
@@ -22,3 +24,6 @@ class DeskContext:
     tasks: TaskRunner
     drafts: DraftStore
     settings: Settings
+    # Where a call outcome or a "time to think" waits while the database is away (None: nowhere,
+    # and the advisor is told to save again later).
+    outbox: Outbox | None = None

@@ -18,6 +18,7 @@ def menu_layout(ui: Ui_MainWindow, *, lead: bool, team: bool) -> dict[QMenu, lis
             "desk.next_patient",
             "desk.work_selected",
             "desk.release",
+            "desk.outbox",
             None,
             "app.lock",
             "app.sign_out",

@@ -39,11 +39,12 @@ from cras_desk.gui.features import (
 from cras_desk.gui.flow_panel import BookingFlowPanel, ChoiceFlowPanel, FlowPanel
 from cras_desk.gui.generated.ui_main_window import Ui_MainWindow
 from cras_desk.gui.lock.controller import DeskLock
+from cras_desk.gui.outbox_view import OutboxController
 from cras_desk.gui.patient.pane import PatientPane
 from cras_desk.gui.status_bar import DeskStatusBar
 from cras_desk.gui.widgets.accessible_names import name_combos
 from cras_desk.gui.widgets.vertical_scroll import VerticalScrollArea
-from cras_desk.gui.worklist.live import LiveUpdates
+from cras_desk.gui.worklist.live import SAFETY_POLL_MS, ChangedElsewhere, LiveUpdates
 from cras_desk.gui.worklist.panel import WorklistPanel
 from cras_desk.services.worklist import Scope
 
@@ -66,7 +67,7 @@ class MainWindow(QMainWindow):
         *,
         database_text: str = "",
         team_name: str | None = None,
-        live_interval_ms: int = 5000,
+        live_interval_ms: int = SAFETY_POLL_MS,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
         self.live = LiveUpdates(
             ctx.services.db, ctx.tasks, live_interval_ms, self, ignore_user=ctx.actor.user_id
         )
+        self.outbox = OutboxController(ctx, self)
         self._connect()
         name_combos(self.worklist)
         self.setWindowTitle(f"CRAS Desk - {ctx.actor.full_name}")
@@ -178,6 +180,7 @@ class MainWindow(QMainWindow):
             "desk.next_patient": self.claims.next_patient,
             "desk.work_selected": self.work_selected,
             "desk.release": self.claims.release,
+            "desk.outbox": lambda: self.outbox.open_list(self),
             "app.lock": lambda: self.lock.lock(),
             "app.sign_out": self.sign_out_requested.emit,
             "app.quit": self.close,
@@ -238,7 +241,12 @@ class MainWindow(QMainWindow):
         ctx.tasks.busy_changed.connect(self.status.set_busy)
         ctx.tasks.failed.connect(self._task_failed)
         self.live.connection_changed.connect(self._connection_changed)
+        self.live.connection_changed.connect(self.outbox.connection_changed)
         self.live.referrals_changed.connect(self._changed_elsewhere)
+        self.live.changed_elsewhere.connect(self._changed_by_others)
+        self.ctx.tasks.not_answering.connect(self.status.show_not_answering)
+        self.outbox.waiting_changed.connect(self.status.show_waiting)
+        self.outbox.said.connect(lambda text: self.announcer.announce(text, timeout_ms=15000))
         self.live.flooded.connect(self.worklist.refresh)
         self.claims.claimed.connect(self._claimed)
         self.claims.claim_changed.connect(self.worklist.refresh_referral)
@@ -274,6 +282,7 @@ class MainWindow(QMainWindow):
             return
         self._background_started = True
         self.live.start()
+        self.outbox.start()
         self.claims.start()
         self._look_up_team()
         if not self._first_page_done:
@@ -421,6 +430,13 @@ class MainWindow(QMainWindow):
         for panel in self.panels.values():
             panel.set_referral(referral_id)  # same id: reloads when next shown, keeps drafts
 
+    def _changed_by_others(self, notes: dict[int, ChangedElsewhere]) -> None:
+        """The open patient changed at another desk: say where, by whom and when (what the advisor
+        has typed stays: the panels keep their fields and drafts)."""
+        note = notes.get(self.current_referral) if self.current_referral is not None else None
+        if note is not None:
+            self.announcer.announce(note.words(), timeout_ms=15000)
+
     def _changed_elsewhere(self, referral_ids: set[int]) -> None:
         self.worklist.apply_changes(referral_ids)
         if self.current_referral in referral_ids:
@@ -449,6 +465,7 @@ class MainWindow(QMainWindow):
         self._shut_down = True
         self.desk_layout.keep()
         self.live.stop()
+        self.outbox.stop()
         self.lock.stop()
         self.claims.release_all()
         self.ctx.tasks.wait_idle(wait_ms)

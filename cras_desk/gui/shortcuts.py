@@ -34,6 +34,7 @@ _DECLARED: tuple[Shortcut, ...] = (
         "Call flow",
     ),
     Shortcut("desk.release", "Ctrl+Shift+R", "Release the current referral", "Call flow"),
+    Shortcut("desk.outbox", "Ctrl+Shift+W", "Waiting to send (saved while offline)", "Call flow"),
     Shortcut("flow.outcome", "F6", "Call outcome", "Call flow"),
     Shortcut("flow.choice", "F7", "Patient choice script", "Call flow"),
     Shortcut("flow.booking", "F8", "Book an appointment", "Call flow"),

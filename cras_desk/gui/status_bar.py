@@ -7,9 +7,12 @@ Announcer's notice (see widgets/announcer.py).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QMainWindow, QSizePolicy
 
+from cras_desk.domain.clock import to_london
 from cras_desk.domain.enums import Role
 from cras_desk.gui.style import set_role
 from cras_desk.gui.widgets.announcer import Announcer
@@ -31,6 +34,8 @@ class DeskStatusBar(QObject):
         self.db_label = QLabel("Database: connecting...", window)
         self.db_label.setObjectName("statusDatabase")
         self.db_label.setToolTip(database_text)
+        self.outbox_label = QLabel("", window)  # calls kept on this PC while the database is away
+        self.outbox_label.setObjectName("statusOutbox")
         self.busy_label = QLabel("", window)
         self.busy_label.setObjectName("statusBusy")
         set_role(self.busy_label, "busy", name="state")
@@ -41,7 +46,14 @@ class DeskStatusBar(QObject):
         self.role_label.setObjectName("statusRole")
         self.team_label = QLabel(f"Team: {team}", window)
         self.team_label.setObjectName("statusTeam")
-        for w in (self.busy_label, self.db_label, self.user_label, self.role_label, self.team_label):
+        for w in (
+            self.outbox_label,
+            self.busy_label,
+            self.db_label,
+            self.user_label,
+            self.role_label,
+            self.team_label,
+        ):
             w.setAccessibleName(w.text() or w.objectName())
             bar.addPermanentWidget(w)
         self.message = QLabel(window)
@@ -58,6 +70,22 @@ class DeskStatusBar(QObject):
             show_delay_ms=STATUS_SHOW_DELAY_MS,
         )
         self._database_ok: bool | None = None
+
+    def show_waiting(self, waiting: int) -> None:
+        text = f"{waiting} waiting to send" if waiting else ""
+        self.outbox_label.setText(text)
+        self.outbox_label.setAccessibleName(text or "Nothing waiting to send")
+
+    def show_not_answering(self, stuck: bool, since: float) -> None:
+        """The worker's call has not come back (a frozen server, a network gone quiet)."""
+        if stuck:
+            at = datetime.fromtimestamp(since, UTC)
+            self.show_connection(
+                False,
+                f"The database is not answering (since {to_london(at):%H:%M:%S}). What you typed is kept.",
+            )
+        elif self._database_ok is False:
+            self.show_connection(True, "Database connected")
 
     def set_busy(self, busy: bool) -> None:
         self.busy_label.setText("Working..." if busy else "")

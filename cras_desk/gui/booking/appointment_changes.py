@@ -22,10 +22,13 @@ from cras_desk.services.booking import BookingService, LiveBooking, SlotRow
 class AppointmentChange:
     question: str  # asked in the confirm bar
     yes: str  # its button
-    call: Callable[[], object]  # the service call, run on the database worker
+    # The service call, run on the database worker with the change's idempotency key: the panel
+    # keeps one key per `what` until it succeeds, so a retry after a dropped commit tells the truth.
+    call: Callable[[str], object]
     progress: str  # shown while it runs
     done: str  # said once it is saved
     uses_reason: bool = True  # the reason typed is spent: field and draft clear once saved
+    what: tuple[object, ...] = ()  # which change this is: the same again is a retry
 
 
 def _needs(needs: AppointmentNeeds | None) -> str:
@@ -38,10 +41,11 @@ def book(
     return AppointmentChange(
         f"Book {slot_summary(slot)}?{_needs(needs)} An appointment letter will be queued.",
         "Book",
-        lambda: booking.book(actor, referral_id, slot.slot_id),
+        lambda key: booking.book(actor, referral_id, slot.slot_id, key=key),
         "Booking…",
         f"Booked {slot_summary(slot)}. The appointment letter is queued.",
         uses_reason=False,
+        what=("book", referral_id, slot.slot_id),
     )
 
 
@@ -57,9 +61,10 @@ def rebook(
         f"Move the appointment from {slot_summary(live)} to {slot_summary(slot)}? "
         f"Reason: {reason}.{_needs(needs)}",
         "Rebook",
-        lambda: booking.rebook(actor, live.booking_id, slot.slot_id, reason),
+        lambda key: booking.rebook(actor, live.booking_id, slot.slot_id, reason, key=key),
         "Saving…",
         f"Moved to {slot_summary(slot)}. A letter with the new appointment is queued.",
+        what=("rebook", live.booking_id, slot.slot_id, reason),
     )
 
 
@@ -71,9 +76,10 @@ def cancel(
         f"Cancel {slot_summary(live)} {who}? Reason: {reason}. A letter will be queued and the "
         "referral goes back on the worklist.",
         "Cancel appointment",
-        lambda: booking.cancel(actor, live.booking_id, by_patient, reason),
+        lambda key: booking.cancel(actor, live.booking_id, by_patient, reason, key=key),
         "Saving…",
         f"Appointment cancelled {who}. The referral is back on the worklist to rebook.",
+        what=("cancel", live.booking_id, by_patient, reason),
     )
 
 
@@ -82,9 +88,10 @@ def did_not_attend(booking: BookingService, actor: Actor, live: LiveBooking, not
     return AppointmentChange(
         f"Record that the patient did not attend {slot_summary(live)}?{because}",
         "Record DNA",
-        lambda: booking.record_dna(actor, live.booking_id, note),
+        lambda key: booking.record_dna(actor, live.booking_id, note, key=key),
         "Saving…",
         "Did not attend recorded. The referral is back on the worklist.",
+        what=("dna", live.booking_id, note),
     )
 
 
@@ -92,8 +99,9 @@ def attended(booking: BookingService, actor: Actor, live: LiveBooking) -> Appoin
     return AppointmentChange(
         f"Record that the patient attended {slot_summary(live)}? The referral is then complete.",
         "Record attended",
-        lambda: booking.record_attended(actor, live.booking_id),
+        lambda key: booking.record_attended(actor, live.booking_id, key=key),
         "Saving…",
         "Attendance recorded: the referral is complete.",
         uses_reason=False,
+        what=("attended", live.booking_id),
     )

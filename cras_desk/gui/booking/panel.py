@@ -42,6 +42,7 @@ from cras_desk.gui.widgets.referral_panel import ReferralPanel
 from cras_desk.gui.widgets.tab_order import set_entry, set_tab_order
 from cras_desk.services.booking import LiveBooking, SlotQuery, SlotRow, SlotSearch
 from cras_desk.services.choice import ChoiceOfferView, ChoiceOption, Decision
+from cras_desk.services.idempotency import new_key
 
 REASON_FIELD = "booking_reason"
 SLOT_LIMIT = 200
@@ -81,6 +82,7 @@ class BookingPanel(ReferralPanel):
         self._preselect: list[int] | None = None
         self._busy = False
         self._restoring = False
+        self._keys: dict[tuple[object, ...], str] = {}  # idempotency key per change not yet saved
         self._build()
         keys = PanelKeys(self)
         keys.add("Return", self.request_book, only_in=self.table)
@@ -422,13 +424,15 @@ class BookingPanel(ReferralPanel):
         self._busy = True
         self._set_enabled()
         self.banner.info(change.progress)
+        key = self._keys.setdefault(change.what, new_key())  # the same change again: the same key
         self.run_change(
-            change.call,
+            lambda: change.call(key),
             lambda _result: self._changed(rid, change),
             lambda exc: self._change_failed(rid, exc),
         )
 
     def _changed(self, rid: int, change: AppointmentChange) -> None:
+        self._keys.pop(change.what, None)
         if change.uses_reason:
             self.ctx.drafts.clear(rid, REASON_FIELD)
         if self.is_current(rid):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import partial
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -30,9 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cras_desk.db.connection_errors import is_connection_error
+from cras_desk.domain.clock import utcnow
 from cras_desk.domain.contact_policy import NextStep
 from cras_desk.domain.enums import ContactOutcome
 from cras_desk.gui.call_outcome.callback_field import PICK_KEYS, CallbackField
+from cras_desk.gui.call_outcome.kept_offline import NOTES_FIELD, OfflineCall, keep_offline, offline_words
 from cras_desk.gui.call_outcome.number_used import NumberUsedCombo
 from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.widgets.confirm_bar import ConfirmBar
@@ -41,9 +44,9 @@ from cras_desk.gui.widgets.referral_panel import ReferralPanel
 from cras_desk.gui.widgets.tab_order import set_entry, set_tab_order
 from cras_desk.gui.widgets.vertical_scroll import reveal
 from cras_desk.services.contact import AttemptResult
+from cras_desk.services.idempotency import new_key
 from cras_desk.services.patient_record import PatientRecord
 
-NOTES_FIELD = "call_notes"
 DISCHARGE_FIELD = "discharge_reason"
 
 # The order advisors learn by heart: the digit is the key.
@@ -70,9 +73,13 @@ SHORTCUTS: list[tuple[str, str]] = [
 
 
 class CallOutcomePanel(ReferralPanel):
+    kept_offline = Signal(int)  # referral id: a call kept in the outbox while the database is away
+
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self._record: PatientRecord | None = None
+        # The call being saved and the key made when Save was first pressed for it (and when).
+        self._pending: tuple[tuple[object, ...], str, datetime] | None = None
         self._saving = False
         self._restoring = False
         self._hours = ctx.services.contact.hours
@@ -358,35 +365,50 @@ class CallOutcomePanel(ReferralPanel):
         number = self.number_used() or None
         notes = self.notes_edit.toPlainText()
         services, actor = self.ctx.services, self.ctx.actor
+        # The same call saved again (Save after "try again") keeps the first press's key, so a
+        # save whose commit was in doubt is not recorded twice; anything changed is a new call.
+        call = (rid, outcome, number, notes, callback)
+        if self._pending is None or self._pending[0] != call:
+            self._pending = (call, new_key(), utcnow())
+        _call, key, at = self._pending
         self._saving = True
         self._set_enabled()
         self.banner.info("Saving…")
 
         def record() -> AttemptResult:
             return services.contact.record_attempt(
-                actor, rid, outcome, number_used=number, notes=notes, callback_at=callback
+                actor, rid, outcome, number_used=number, notes=notes, callback_at=callback, at=at, key=key
             )
 
-        self.run_change(
-            record, lambda result: self._saved(rid, notes, result), lambda exc: self._save_failed(rid, exc)
-        )
+        def failed(exc: BaseException) -> None:
+            offline = OfflineCall(outcome, at, number, notes, callback, key)
+            if not (is_connection_error(exc) and self._keep_offline(rid, offline)):
+                self._save_failed(rid, exc)
+
+        self.run_change(record, lambda result: self._saved(rid, notes, result), failed)
+
+    def _keep_offline(self, rid: int, call: OfflineCall) -> bool:
+        """The database is away: keep the call in the outbox, to be sent when it is back."""
+        waiting = keep_offline(self.ctx, rid, call)
+        if waiting is None:
+            return False
+        self._pending = None
+        self.kept_offline.emit(rid)
+        if self.is_current(rid):
+            self._saving = False
+            self._clear_form(call.notes)
+            self.banner.warning(offline_words(waiting))
+            self._set_enabled()
+        return True
 
     def _saved(self, rid: int, notes: str, result: AttemptResult) -> None:
         # Clear the draft only if it still holds what was saved: text typed while saving stays.
         if self.ctx.drafts.get(rid, NOTES_FIELD) == notes:
             self.ctx.drafts.clear(rid, NOTES_FIELD)
+        self._pending = None
         if self.is_current(rid):
             self._saving = False
-            self._restoring = True
-            try:
-                if self.notes_edit.toPlainText() == notes:
-                    self.notes_edit.clear()
-                self._group.setExclusive(False)
-                for button in self._buttons.values():
-                    button.setChecked(False)
-                self._group.setExclusive(True)
-            finally:
-                self._restoring = False
+            self._clear_form(notes)
             letters = ""
             if result.letter_ids:
                 letters = " The letter is in the print queue."
@@ -397,6 +419,18 @@ class CallOutcomePanel(ReferralPanel):
             self.next_step_label.setText(f"Next step: {result.next_step.message}")
             self._set_enabled()
         self.changed.emit(rid)
+
+    def _clear_form(self, notes: str) -> None:
+        self._restoring = True
+        try:
+            if self.notes_edit.toPlainText() == notes:
+                self.notes_edit.clear()
+            self._group.setExclusive(False)
+            for button in self._buttons.values():
+                button.setChecked(False)
+            self._group.setExclusive(True)
+        finally:
+            self._restoring = False
 
     def _save_failed(self, rid: int, exc: BaseException) -> None:
         if not self.is_current(rid):

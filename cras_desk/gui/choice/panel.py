@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cras_desk.db.connection_errors import is_connection_error
 from cras_desk.domain.enums import AdjustmentFlag
 from cras_desk.gui.choice.options_model import ChoiceOptionsModel
 from cras_desk.gui.choice.script import ScriptMissing, fill, load_script, md_escape
@@ -33,7 +34,10 @@ from cras_desk.gui.widgets.panel_keys import PanelKeys
 from cras_desk.gui.widgets.referral_panel import ReferralPanel
 from cras_desk.gui.widgets.tab_order import set_entry, set_tab_order
 from cras_desk.gui.widgets.tables import setup_table
+from cras_desk.outbox import ItemKind
 from cras_desk.services.choice import ChoiceOfferView, ChoiceOption, Decision
+from cras_desk.services.idempotency import new_key
+from cras_desk.services.outbox_replay import thinking_payload
 from cras_desk.services.patient_record import PatientRecord
 
 NOTES_FIELD = "sdm_notes"
@@ -112,6 +116,7 @@ class ChoicePanel(ReferralPanel):
     def __init__(self, ctx: DeskContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, parent)
         self._loaded: _Loaded | None = None
+        self._pending: tuple[tuple[object, ...], str] | None = None  # the offer being saved, its key
         self._saving = False
         self._restoring = False
         self._build()
@@ -399,20 +404,43 @@ class ChoicePanel(ReferralPanel):
         notes = self.notes_edit.toPlainText()
         services, actor = self.ctx.services, self.ctx.actor
         chosen_id = chosen.site_id if chosen else None
+        # The same offer recorded again (after "try again") keeps its key: recorded once.
+        offer = (rid, tuple(o.site_id for o in shown), decision, chosen_id, notes)
+        if self._pending is None or self._pending[0] != offer:
+            self._pending = (offer, new_key())
+        key = self._pending[1]
         self._saving = True
         self._set_enabled()
         self.banner.info("Recording the offer…")
+
+        def failed(exc: BaseException) -> None:
+            # "Time to think" needs no live database: it waits in the outbox. A choice of site leads
+            # straight to booking, which does.
+            outbox = self.ctx.outbox
+            if decision is Decision.TIME_TO_THINK and outbox is not None and is_connection_error(exc):
+                outbox.add(ItemKind.TIME_TO_THINK, rid, thinking_payload(list(shown), notes.strip()), key)
+                self._recorded(rid, decision, chosen, len(shown), notes, kept=outbox.waiting())
+                return
+            self._record_failed(rid, exc)
+
         self.run_change(
             lambda: services.choice.record_offer(
-                actor, rid, shown, decision, chosen_site_id=chosen_id, sdm_notes=notes.strip()
+                actor, rid, shown, decision, chosen_site_id=chosen_id, sdm_notes=notes.strip(), key=key
             ),
             lambda offer_id: self._recorded(rid, decision, chosen, len(shown), notes),
-            lambda exc: self._record_failed(rid, exc),
+            failed,
         )
 
     def _recorded(
-        self, rid: int, decision: Decision, chosen: ChoiceOption | None, count: int, notes: str
+        self,
+        rid: int,
+        decision: Decision,
+        chosen: ChoiceOption | None,
+        count: int,
+        notes: str,
+        kept: int | None = None,  # kept in the outbox (so many waiting) rather than recorded
     ) -> None:
+        self._pending = None
         if self.ctx.drafts.get(rid, NOTES_FIELD) == notes:
             self.ctx.drafts.clear(rid, NOTES_FIELD)
         if self.is_current(rid):
@@ -425,6 +453,11 @@ class ChoicePanel(ReferralPanel):
                     self._restoring = False
             if decision is Decision.CHOSEN and chosen is not None:
                 self.banner.success(f"Choice recorded: {chosen.site_name}. Next: book the appointment.")
+            elif kept is not None:
+                self.banner.warning(
+                    "The database cannot be reached: the patient's time to think is kept on this PC "
+                    f"and will be recorded as soon as it is back ({kept} waiting to send)."
+                )
             elif decision is Decision.TIME_TO_THINK:
                 self.banner.success(
                     f"Offer of {count} sites recorded. A choice letter has been queued; the patient will "
@@ -438,7 +471,8 @@ class ChoicePanel(ReferralPanel):
                 f"patient {_DECISION_WORDS[decision]}{site}."
             )
             self._set_enabled()
-        self.changed.emit(rid)
+        if kept is None:
+            self.changed.emit(rid)
         if decision is Decision.CHOSEN and chosen is not None:
             self.site_chosen.emit(rid, chosen.site_id)
 
