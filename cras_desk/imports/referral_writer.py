@@ -34,6 +34,7 @@ from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import PhoneStatus, ReferralStatus
 from cras_desk.imports.outcome import ImportSummary, RowError
 from cras_desk.imports.referral_record import Phone, ReferralRecord
+from cras_desk.services import audit
 from cras_desk.services.actor import Actor
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -249,14 +250,14 @@ def write(
     )
 
     fates = {nhs: "new" for nhs in out.new_patients}
-    audit_rows = [_audit(now, user, "import_referrals", "import", None, None, import_detail)]
+    audit_rows = [audit.event_row(now, user, "import_referrals", "import", None, None, import_detail)]
     for rid, r in zip(referral_ids, out.referrals, strict=True):
         pid = patient_ids[r.nhs_number]
         detail: dict[str, Any] = {"source_ref": r.source_ref, "patient": fates.get(r.nhs_number, "held")}
         if pid in out.changes:
             detail["patient"] = "updated"
             detail["changed"] = sorted(out.changes[pid])
-        audit_rows.append(_audit(now, user, "import_referral", "referral", rid, pid, detail))
+        audit_rows.append(audit.event_row(now, user, "import_referral", "referral", rid, pid, detail))
     insert_rows(s, AuditEvent, audit_rows)
     progress("writing", total, total)
 
@@ -339,25 +340,4 @@ def _referral_row(rid: int, r: ReferralRecord, pid: int, out: ReferralPlan, now:
         "created_at": now,
         "updated_at": now,
         "source_ref": r.source_ref,
-    }
-
-
-def _audit(
-    at: datetime,
-    user_id: int,
-    action: str,
-    entity: str,
-    entity_id: int | None,
-    patient_id: int | None,
-    detail: dict[str, Any] | None,
-) -> dict[str, Any]:
-    # The row audit.record writes, written here in bulk with the import's other rows.
-    return {
-        "at": at,
-        "user_id": user_id,
-        "action": action,
-        "entity": entity,
-        "entity_id": entity_id,
-        "patient_id": patient_id,
-        "detail": detail,
     }

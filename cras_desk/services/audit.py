@@ -45,24 +45,25 @@ def record_many(
         session.connection().execute(
             _INSERT,
             [
-                _row(at, actor, action, entity, entity_id, patient_id, detail)
+                event_row(at, actor.user_id if actor else None, action, entity, entity_id, patient_id, detail)
                 for entity_id, patient_id, detail in rows
             ],
         )
 
 
-def _row(
+def event_row(
     at: datetime,
-    actor: Actor | None,
+    user_id: int | None,
     action: str,
     entity: str,
     entity_id: int | None,
     patient_id: int | None,
     detail: dict[str, Any] | None,
 ) -> dict[str, Any]:
+    """One audit_events row as written, for a bulk writer putting many in one statement."""
     return {
         "at": at,
-        "user_id": actor.user_id if actor else None,
+        "user_id": user_id,
         "action": action,
         "entity": entity,
         "entity_id": entity_id,

@@ -771,45 +771,18 @@ class DashboardService:
                 "calls",
                 "spoke",
             )
-            booked_day = case((Booking.booked_at >= day_from, 1), else_=0)
-            add(
-                s.execute(
-                    narrowed(
-                        select(Booking.booked_by, booked_day, func.count())
-                        .where(Booking.booked_at >= week_from, Booking.booked_at <= now)
-                        .group_by(Booking.booked_by, booked_day),
-                        Booking.referral_id,
-                        Booking.booked_by,
-                    )
-                ),
-                "bookings",
-            )
-            queued_day = case((Letter.created_at >= day_from, 1), else_=0)
-            add(
-                s.execute(
-                    narrowed(
-                        select(Letter.created_by, queued_day, func.count())
-                        .where(Letter.created_at >= week_from, Letter.created_at <= now)
-                        .group_by(Letter.created_by, queued_day),
-                        Letter.referral_id,
-                        Letter.created_by,
-                    )
-                ),
-                "queued",
-            )
-            printed_day = case((Letter.printed_at >= day_from, 1), else_=0)
-            add(
-                s.execute(
-                    narrowed(
-                        select(Letter.printed_by, printed_day, func.count())
-                        .where(Letter.printed_at >= week_from, Letter.printed_at <= now)
-                        .group_by(Letter.printed_by, printed_day),
-                        Letter.referral_id,
-                        Letter.printed_by,
-                    )
-                ),
-                "printed",
-            )
+            # Bookings made, letters queued and letters printed: the same count, each by its own
+            # moment and its own person.
+            for at, who, referral, label in (
+                (Booking.booked_at, Booking.booked_by, Booking.referral_id, "bookings"),
+                (Letter.created_at, Letter.created_by, Letter.referral_id, "queued"),
+                (Letter.printed_at, Letter.printed_by, Letter.referral_id, "printed"),
+            ):
+                on_day = case((at >= day_from, 1), else_=0)
+                counted = (
+                    select(who, on_day, func.count()).where(at >= week_from, at <= now).group_by(who, on_day)
+                )
+                add(s.execute(narrowed(counted, referral, who)), label)
             members = select(User.id, User.full_name).where(
                 User.active.is_(True), User.role.in_((Role.ADVISOR, Role.TEAM_LEAD))
             )
