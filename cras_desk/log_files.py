@@ -20,7 +20,6 @@ from __future__ import annotations
 import faulthandler
 import logging
 import os
-import stat
 import sys
 import threading
 import time
@@ -32,6 +31,7 @@ from typing import IO, Any
 
 from cras_desk import __version__
 from cras_desk.log_redaction import PatientDataFilter
+from cras_desk.private_files import private_file, private_folder
 
 LOG_NAME = "cras-desk.log"
 FAULTS_NAME = "faults.log"
@@ -44,33 +44,17 @@ DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 Presenter = Callable[[str], None]  # shows one plain sentence to the person at the desk; any thread
 
 log = logging.getLogger(__name__)
-_FILE_MODE = 0o600
-_FOLDER_MODE = 0o700
 
 
 def plain_message(log_path: Path) -> str:
     return f"Something went wrong. What you typed is kept. The details are in the log: {log_path}"
 
 
-def _private_folder(folder: Path) -> None:
-    folder.mkdir(mode=_FOLDER_MODE, parents=True, exist_ok=True)
-    mode = folder.stat().st_mode
-    # A shared sticky folder (/tmp named in CRAS_LOG_DIR) is not ours to close; the files still are.
-    if mode & 0o077 and not mode & stat.S_ISVTX:
-        folder.chmod(_FOLDER_MODE)
-
-
-def _private_file(path: Path) -> None:
-    """Create path empty if need be, and make it 0600 whatever the umask or an older run left."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, _FILE_MODE))
-    path.chmod(_FILE_MODE)
-
-
 def _rotate_privately(source: str, dest: str) -> None:
     # The handler's rotator: renames keep the mode; the fresh file the handler then opens in
     # append mode is made 0600 here first, so it is never created with the umask's mode.
     os.replace(source, dest)
-    _private_file(Path(source))
+    private_file(Path(source))
 
 
 def _keep_last_dump(faults: Path) -> bool:
@@ -92,13 +76,13 @@ class LogTrail:
     """The log handler, the open crash-dump file and the hooks; stop() puts everything back."""
 
     def __init__(self, folder: Path, *, max_bytes: int = MAX_BYTES, backups: int = BACKUPS) -> None:
-        _private_folder(folder)
+        private_folder(folder)
         self.folder = folder
         self.log_path = folder / LOG_NAME
         self.faults_path = folder / FAULTS_NAME
         self.presenter: Presenter | None = None
         for path in (self.log_path, *folder.glob(f"{LOG_NAME}.*"), *folder.glob(f"{FAULTS_NAME}*")):
-            _private_file(path)
+            private_file(path)
 
         handler = RotatingFileHandler(
             self.log_path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
@@ -116,7 +100,7 @@ class LogTrail:
             root.setLevel(logging.INFO)
 
         crashed_before = _keep_last_dump(self.faults_path)
-        _private_file(self.faults_path)
+        private_file(self.faults_path)
         self._faults_were_on = faulthandler.is_enabled()
         self.faults_file: IO[str] = open(self.faults_path, "a", encoding="utf-8")  # noqa: SIM115 - for life
         faulthandler.enable(file=self.faults_file, all_threads=True)

@@ -17,7 +17,6 @@ No Qt, no central database: only the standard library.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from cras_desk.private_files import FILE_MODE
+from cras_desk.private_files import private_database_file, private_folder
 
 
 class ItemKind(StrEnum):
@@ -76,11 +75,8 @@ class Outbox:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not path.exists():
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-        elif os.name == "posix" and path.stat().st_mode & 0o077:
-            path.chmod(FILE_MODE)
+        private_folder(path.parent)  # the desk's own outbox folder, as an older desk may have left it
+        private_database_file(path)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = FULL")  # saved means on the disk

@@ -1,4 +1,7 @@
-"""Where the app keeps its files on this machine (per-user, per-OS conventions via platformdirs)."""
+"""Where the app keeps its files on this machine (per-user, per-OS conventions via platformdirs).
+
+Each folder is the user's alone (0700, cras_desk.private_files), made so as it is first asked for.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +10,18 @@ from pathlib import Path
 
 from platformdirs import PlatformDirs
 
+from cras_desk.private_files import private_folder
+
 _DIRS = PlatformDirs("cras-desk", "CRAS")
 
 
 def data_dir() -> Path:
     """CRAS_DATA_DIR overrides, so tests and demos never touch a real desk's files."""
-    path = Path(os.environ.get("CRAS_DATA_DIR") or _DIRS.user_data_dir)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_folder(Path(os.environ.get("CRAS_DATA_DIR") or _DIRS.user_data_dir))
 
 
 def config_dir() -> Path:
-    path = Path(os.environ.get("CRAS_CONFIG_DIR") or _DIRS.user_config_dir)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_folder(Path(os.environ.get("CRAS_CONFIG_DIR") or _DIRS.user_config_dir))
 
 
 def log_dir() -> Path:
@@ -29,9 +30,7 @@ def log_dir() -> Path:
     override = os.environ.get("CRAS_LOG_DIR")
     if not override and os.environ.get("CRAS_DATA_DIR"):
         override = str(Path(os.environ["CRAS_DATA_DIR"]) / "log")
-    path = Path(override or _DIRS.user_log_dir)
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return path
+    return private_folder(Path(override or _DIRS.user_log_dir))
 
 
 def default_database_path() -> Path:
@@ -39,9 +38,7 @@ def default_database_path() -> Path:
 
 
 def drafts_dir() -> Path:
-    path = data_dir() / "drafts"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return private_folder(data_dir() / "drafts")
 
 
 def resources_dir() -> Path:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from cras_desk.db import change_feed  # noqa: F401 - importing it registers the change-feed flush hook
 from cras_desk.db.statement_deadline import DESK_STATEMENT_DEADLINE_S, StatementWatch, watch_statements
+from cras_desk.private_files import private_database_file
 
 
 def sqlite_url(path: Path) -> str:
@@ -96,6 +97,9 @@ def make_engine(url: str | URL, *, interactive: bool = True, **kwargs: Any) -> E
     # numbers) into tracebacks and so into the log file (cras_desk.log_files).
     kwargs.setdefault("hide_parameters", True)
     if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            # 0600 before SQLite first opens it: SQLite gives its -wal/-shm/-journal the same mode.
+            private_database_file(Path(url.database))
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine

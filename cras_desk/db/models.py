@@ -83,6 +83,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = _created()
+    # Wrong passwords since the last good sign-in; at the policy's limit the account is locked
+    # until locked_until (services.auth, services.sign_in_policy).
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     team: Mapped[Team | None] = relationship()
 
@@ -540,4 +544,3 @@ def compared_by_autogenerate(
 ) -> bool:
     """Alembic's include_object hook: the migrations' own indexes are not the models' to compare."""
     return not (type_ == "index" and reflected and name in MIGRATION_ONLY_INDEXES)
-

@@ -28,6 +28,7 @@ from cras_desk.imports import csv_referrals, fhir_referrals, referral_writer, wa
 from cras_desk.imports.csv_reading import FileRefused
 from cras_desk.imports.outcome import ImportSummary
 from cras_desk.imports.referral_record import ReferralRecord
+from cras_desk.private_files import create_private_text
 from cras_desk.services import audit
 from cras_desk.services.actor import Actor
 
@@ -113,7 +114,7 @@ class ImportService:
         """Write the open waiting list to `out` (CSV); returns the number of pathways written."""
         actor.require(Role.TEAM_LEAD, action="export the waiting list")
         day = today or today_london()
-        with self.db.write() as s, out.open("w", newline="", encoding="utf-8") as handle:
+        with self.db.write() as s, create_private_text(out, newline="") as handle:
             n = waiting_list.write_csv(s, day, handle)
             audit.record(
                 s, actor, "export_waiting_list", "waiting_list", detail={"rows": n, "as_of": str(day)}

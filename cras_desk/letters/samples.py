@@ -156,9 +156,10 @@ def write_screenshots(out_dir: Path, dpi: int = 100) -> list[Path]:
     from PySide6.QtPdf import QPdfDocument
 
     from cras_desk.letters.render import render_pdf
+    from cras_desk.private_files import new_folder, write_private
 
     _app = QGuiApplication.instance() or QGuiApplication([])
-    out_dir.mkdir(parents=True, exist_ok=True)
+    new_folder(out_dir)
     written = []
     for kind, name in SCREENSHOT_NAMES.items():
         data = QByteArray(render_pdf(sample_spec(kind)))
@@ -174,7 +175,12 @@ def write_screenshots(out_dir: Path, dpi: int = 100) -> list[Path]:
         painter.drawImage(0, 0, page)
         painter.end()
         path = out_dir / name
-        image.save(str(path), b"PNG")
+        png = QByteArray()
+        out = QBuffer(png)
+        out.open(QIODevice.OpenModeFlag.WriteOnly)
+        image.save(out, b"PNG")
+        out.close()
+        write_private(path, bytes(png.data()))
         written.append(path)
         doc.close()
     return written

@@ -27,7 +27,7 @@ from cras_desk.domain.clock import to_london, utcnow
 from cras_desk.domain.enums import LetterKind, LetterStatus, Role
 from cras_desk.domain.errors import NotFound, PermissionDenied, StaleState, ValidationError
 from cras_desk.letters.compose import reference
-from cras_desk.private_files import write_private
+from cras_desk.private_files import new_folder, write_private
 from cras_desk.services import audit
 from cras_desk.services.actor import Actor
 from cras_desk.services.letter_posting import (
@@ -318,7 +318,7 @@ class LetterService:
         from cras_desk.letters.render import CombinedPdf
 
         actor.require(*_ROLES, action="print letters")
-        out_dir.mkdir(parents=True, exist_ok=True)
+        new_folder(out_dir)  # 0700 if the desk makes it; a folder the user chose stays theirs
         query = _team_scope(
             select(Letter.id)
             .join(Referral, Referral.id == Letter.referral_id)

@@ -13,9 +13,9 @@ from cras_desk.services.passwords import hash_password, verify_password
 PASSWORD = "correct horse 1"
 
 
-def test_password_hash_is_salted_scrypt_and_verifies() -> None:
+def test_password_hash_is_salted_argon2id_and_verifies() -> None:
     a, b = hash_password("s3cret-pass"), hash_password("s3cret-pass")
-    assert a != b and a.startswith("scrypt$")
+    assert a != b and a.startswith("$argon2id$")
     assert "s3cret-pass" not in a
     assert verify_password("s3cret-pass", a)
     assert not verify_password("s3cret-pasS", a)
