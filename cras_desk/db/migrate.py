@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from cras_desk.db.setup_lock import setup_lock
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -21,7 +23,18 @@ def alembic_config(url: str = "") -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", *, lock: bool = True) -> None:
+    """Bring the schema to revision, holding the database's setup lock (cras_desk.db.setup_lock)
+    so that two processes upgrading at once do it one after the other; the second finds the
+    work done. lock=False: the caller holds the lock already (it is not re-entrant)."""
+    if not lock:
+        _upgrade(engine, revision)
+        return
+    with setup_lock(engine):
+        _upgrade(engine, revision)
+
+
+def _upgrade(engine: Engine, revision: str) -> None:
     cfg = alembic_config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

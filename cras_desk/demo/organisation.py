@@ -133,6 +133,8 @@ def user_rows(password_hash: str, created_at: datetime) -> list[dict[str, Any]]:
             "password_hash": password_hash,
             "active": True,
             "created_at": created_at,
+            "failed_sign_ins": 0,
+            "locked_until": None,
         }
         for u in DEMO_USERS
     ]

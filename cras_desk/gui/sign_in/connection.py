@@ -134,39 +134,56 @@ def prepare(
     say = progress or (lambda _m: None)
     db = Database(target.full_url())
     try:
-        found = current_revision(db)  # also proves the connection and the password
-        head = head_revision()
-        current = found is not None and found == head if head is not None else None
-        if current is None:
-            from cras_desk.db.migrate import is_current
+        current = _is_current(db)
+        if not current and target.is_server:
+            raise SchemaOutOfDate(
+                f"The database's schema ({current_revision(db) or 'none'}) is not the one this desk "
+                "needs. Ask IT to run: cras-desk db upgrade --url <the database URL>"
+            )
+        if not current or (target.embedded and not _has_users(db)):
+            # A new computer: another desk started at the same moment may be doing this too. One
+            # at a time; the second then finds the schema current and the demo data there.
+            from cras_desk.db.setup_lock import setup_lock
 
-            current = is_current(db.engine)
-        if not current:
-            if target.is_server:
-                raise SchemaOutOfDate(
-                    f"The database's schema ({found or 'none'}) is not the one this desk needs. "
-                    "Ask IT to run: cras-desk db upgrade --url <the database URL>"
-                )
-            say("Preparing the database on this computer...")
-            from cras_desk.db.migrate import upgrade
+            def waiting() -> None:
+                say("Another desk on this computer is preparing the database; waiting for it...")
 
-            upgrade(db.engine)
-        if target.embedded:
-            _seed_if_empty(db, say, demo_referrals)
+            with setup_lock(db.engine, waiting=waiting):
+                if not _is_current(db):
+                    say("Preparing the database on this computer...")
+                    from cras_desk.db.migrate import upgrade
+
+                    upgrade(db.engine, lock=False)
+                if target.embedded:
+                    _seed_if_empty(db, say, demo_referrals)
     except BaseException:
         db.dispose()
         raise
     return db
 
 
-def _seed_if_empty(db: Database, say: Callable[[str], None], referrals: int) -> None:
+def _is_current(db: Database) -> bool:
+    found = current_revision(db)  # also proves the connection and the password
+    head = head_revision()
+    if head is not None:
+        return found is not None and found == head
+    from cras_desk.db.migrate import is_current
+
+    return is_current(db.engine)
+
+
+def _has_users(db: Database) -> bool:
     # The same test as cras_desk.demo.seed.is_empty, asked here first because importing the seed
     # module (Faker and the demo tables) costs more than the desk's whole start-up.
     from cras_desk.db.models import User
 
     with db.read() as s:
-        if s.scalar(select(User.id).limit(1)) is not None:
-            return
+        return s.scalar(select(User.id).limit(1)) is not None
+
+
+def _seed_if_empty(db: Database, say: Callable[[str], None], referrals: int) -> None:
+    if _has_users(db):
+        return
     from cras_desk.demo.seed import is_empty, seed_database
 
     if is_empty(db):
