@@ -8,8 +8,11 @@ set again (a umask can only take bits away, and a file left by an older desk kee
 A file is replaced by writing a new one beside it and renaming it into place, so a crash or a
 full disk at any point leaves either the old contents or the new, never half of each.
 
-Every place the desk creates a file or folder goes through this module. On Windows the modes are
-not enforced (the user's profile folder is private by its ACL); the calls still succeed.
+Every place the desk creates a file or folder goes through this module. A file is written only
+into a folder that is there: the desk's own folders are made (0700) by cras_desk.paths and the
+stores that own them; a folder named by the user that does not exist is an error to report. On
+Windows the modes are not enforced (the user's profile folder is private by its ACL); the calls
+still succeed.
 """
 
 from __future__ import annotations
@@ -63,12 +66,11 @@ def new_folder(folder: Path) -> bool:
 
 
 def private_file(path: Path) -> Path:
-    """path, created empty and 0600 if missing (folder included), and made 0600 if it is wider.
+    """path, created empty and 0600 if missing, and made 0600 if it is wider.
 
     For files another library then opens by name (SQLite, the logging module's handler): they
     find the file there and keep its mode.
     """
-    new_folder(path.parent)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), FILE_MODE))
     _tighten(path, FILE_MODE)
     return path
@@ -114,7 +116,6 @@ def write_private(path: Path, data: bytes) -> None:
     flushed too, so that after a power cut the name points at the new file rather than at nothing.
     """
     folder = path.parent
-    new_folder(folder)
     # mkstemp creates the file itself, exclusively, with mode 0600 and a fresh name: a temporary
     # file left by an earlier crash (whatever its mode) or another desk writing at the same time
     # can neither lend it wider permissions nor have its half-written bytes renamed into place.
@@ -149,7 +150,6 @@ def open_private_append(path: Path) -> int:
     Each os.write to it lands at the end of the file in one piece, and what the kernel has been
     given survives the process being killed (it is the kernel's, not the process's, to write out).
     """
-    new_folder(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), FILE_MODE)
     # O_CREAT's mode applies only to a file it creates; one left by an older desk keeps its own.
     if os.name == "posix" and os.fstat(fd).st_mode & 0o077:
@@ -159,7 +159,6 @@ def open_private_append(path: Path) -> int:
 
 def create_private(path: Path) -> BinaryIO:
     """path opened for writing from empty, as a 0600 file (a PDF of patients' letters, say)."""
-    new_folder(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), FILE_MODE)
     if os.name == "posix" and os.fstat(fd).st_mode & 0o077:
         os.fchmod(fd, FILE_MODE)

@@ -51,6 +51,9 @@ def setup_lock(
         if not database or database == ":memory:" or database.startswith("file:"):
             yield  # nobody else can open it
             return
+        if not Path(database).parent.is_dir():
+            yield  # SQLite will say the folder is not there; making it here would hide that
+            return
         with file_lock(Path(database + SUFFIX), timeout_s=timeout_s, waiting=waiting):
             yield
         return

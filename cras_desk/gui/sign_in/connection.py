@@ -134,15 +134,18 @@ def prepare(
     say = progress or (lambda _m: None)
     db = Database(target.full_url())
     try:
-        current = _is_current(db)
-        if not current and target.is_server:
-            raise SchemaOutOfDate(
-                f"The database's schema ({current_revision(db) or 'none'}) is not the one this desk "
-                "needs. Ask IT to run: cras-desk db upgrade --url <the database URL>"
-            )
-        if not current or (target.embedded and not _has_users(db)):
-            # A new computer: another desk started at the same moment may be doing this too. One
-            # at a time; the second then finds the schema current and the demo data there.
+        if target.is_server:
+            if not _is_current(db):
+                raise SchemaOutOfDate(
+                    f"The database's schema ({current_revision(db) or 'none'}) is not the one this "
+                    "desk needs. Ask IT to run: cras-desk db upgrade --url <the database URL>"
+                )
+        else:
+            # Another desk started at the same moment on this computer may be setting the file up:
+            # one at a time, from the first connection on (switching a new file to WAL is itself
+            # refused with "database is locked" while another connection sets it up). Taking the
+            # lock costs a flock when there is nothing to do; the second desk then finds the
+            # schema current and the demo data there.
             from cras_desk.db.setup_lock import setup_lock
 
             def waiting() -> None:
