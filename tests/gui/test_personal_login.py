@@ -59,7 +59,9 @@ def person(pg_world, pg_server) -> Iterator[str]:
     yield name
     with pg_world.db.engine.connect() as conn:
         q = conn.dialect.identifier_preparer.quote
-        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"), {"n": name})
+        conn.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"), {"n": name}
+        )
         conn.exec_driver_sql(f"DROP OWNED BY {q(name)}")
         conn.exec_driver_sql(f"DROP ROLE {q(name)}")
         conn.commit()
