@@ -178,9 +178,12 @@ class Database:
         *,
         interactive: bool = True,
         statement_deadline_s: float = DESK_STATEMENT_DEADLINE_S,
+        personal_login: bool = False,
         **engine_kwargs: Any,
     ) -> None:
         self.url = make_url(url)
+        # Connected as the signed-in person's own login role: the server knows who is calling.
+        self.personal_login = personal_login
         self.engine = make_engine(self.url, interactive=interactive, **engine_kwargs)
         self.statement_watch: StatementWatch | None = None
         if interactive and self.engine.dialect.name != "sqlite":

@@ -62,6 +62,57 @@ class PostgresServer:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
         engine.dispose()
 
+    def require_passwords(self, groups: tuple[str, ...]) -> None:
+        """Make the server check the passwords (SCRAM-SHA-256) of the members of these group roles.
+
+        pgserver trusts every local connection; a test of personal logins must see the server
+        refuse a wrong password, as a production server's pg_hba.conf makes it do for everyone.
+        """
+        members = ",".join(f"+{g}" for g in groups)
+        lines = "".join(
+            f"{kind} all {members} {address} scram-sha-256\n"
+            for kind, address in (("local", ""), ("host", "127.0.0.1/32"), ("host", "::1/128"))
+        )
+        engine = self._admin()
+        with engine.connect() as conn:
+            hba = Path(str(conn.execute(text("SHOW hba_file")).scalar_one()))
+            old = hba.read_text(encoding="utf-8")
+            if lines not in old:
+                hba.write_text(lines + old, encoding="utf-8")
+                conn.execute(text("SELECT pg_reload_conf()"))
+        engine.dispose()
+        self._wait_for_passwords(groups[0])
+
+    def _wait_for_passwords(self, group: str) -> None:
+        """A reload is asynchronous: wait until a member's wrong password is really refused."""
+        import time
+
+        from sqlalchemy.exc import OperationalError
+        from sqlalchemy.pool import NullPool
+
+        probe = f"probe_{uuid.uuid4().hex[:10]}"
+        engine = self._admin()
+        with engine.connect() as conn:
+            q = conn.dialect.identifier_preparer.quote
+            conn.exec_driver_sql(f"CREATE ROLE {q(probe)} LOGIN PASSWORD 'right' IN ROLE {q(group)}")
+        wrong = create_engine(self.base_url.set(username=probe, password="wrong"), poolclass=NullPool)
+        try:
+            deadline = time.monotonic() + 10
+            while True:
+                try:
+                    with wrong.connect():
+                        pass
+                except OperationalError:
+                    return
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the server did not start checking passwords")
+                time.sleep(0.05)
+        finally:
+            wrong.dispose()
+            with engine.connect() as conn:
+                conn.exec_driver_sql(f"DROP ROLE {conn.dialect.identifier_preparer.quote(probe)}")
+            engine.dispose()
+
     def version(self) -> str:
         engine = self._admin()
         with engine.connect() as conn:

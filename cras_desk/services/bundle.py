@@ -6,6 +6,7 @@ worklist does not pay at startup for letters, booking or the team-lead view.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from cras_desk.db.engine import Database
 from cras_desk.domain.contact_policy import ContactPolicy
 
 if TYPE_CHECKING:
+    from cras_desk.services.actor import Actor
     from cras_desk.services.assignment import AssignmentService
     from cras_desk.services.audit import AuditService
     from cras_desk.services.auth import AuthService
@@ -40,6 +42,16 @@ class ServiceBundle:
         from cras_desk.services.auth import AuthService
 
         return AuthService(self.db)
+
+    @cached_property
+    def password_check(self) -> Callable[[Actor, str], bool]:
+        """Re-checks a signed-in user's password (unlocking an idle desk): by the server itself when
+        the desk is connected as the person's own login role."""
+        if self.db.personal_login:
+            from cras_desk.services.database_login import DatabaseLogin
+
+            return DatabaseLogin(self.db).verify
+        return self.auth.verify
 
     @cached_property
     def claims(self) -> ClaimService:

@@ -117,9 +117,8 @@ def test_only_an_admin_can_repoint_the_desk(qtbot, world_sqlite) -> None:
     assert Settings.load().database_url == other.render_as_string(hide_password=False)
 
 
+@pytest.mark.parametrize("db_factory", ["postgresql"], indirect=True)  # a server password
 def test_a_typed_server_password_is_kept_in_the_keyring_not_a_file(qtbot, world, desk_env) -> None:
-    if world.db.dialect != "postgresql":
-        pytest.skip("a server password is a PostgreSQL matter")
     bare = world.db.url.set(password=None)
     account = bare.render_as_string(hide_password=False)
     typed = world.db.url.password or "trusted-anyway"  # the test server trusts local connections

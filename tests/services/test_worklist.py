@@ -612,10 +612,9 @@ def test_lists_by_a_patient_column_give_the_same_rows_walked_or_sorted(wl, monke
         assert "SEARCH ri USING COVERING INDEX ix_referrals_patient" in inner, plan
 
 
+@pytest.mark.parametrize("db_factory", ["postgresql"], indirect=True)  # a PostgreSQL setting
 def test_postgresql_plans_each_search_afresh_for_that_search_only(wl) -> None:
     world, svc, _ = wl
-    if world.db.dialect != "postgresql":
-        pytest.skip("a PostgreSQL setting")
     with world.db.read() as s:
         assert s.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
     svc.page(world.actor("lena"), WorklistFilter(scope=Scope.ALL, search="now"))
@@ -697,10 +696,9 @@ def _plan(world, statement, params) -> str:
         (WorklistFilter(scope=Scope.TEAM, callbacks_due=True), SortKey.NEXT_ACTION, "ix_referrals_callbacks"),
     ],
 )
+@pytest.mark.parametrize("db_factory", ["sqlite"], indirect=True)  # PostgreSQL plans: bench/worklist.py
 def test_common_pages_are_index_scans_without_a_sort(wl, flt, sort, index) -> None:
     world, svc, _ = wl
-    if world.db.dialect != "sqlite":
-        pytest.skip("SQLite plan check; PostgreSQL plans are measured by bench/worklist.py")
     plan = _plan(world, *svc.page_statement(world.actor("lena"), flt, sort))
     inner = plan.split("SCAN page")[0]
     assert index in inner, plan
@@ -709,10 +707,9 @@ def test_common_pages_are_index_scans_without_a_sort(wl, flt, sort, index) -> No
 
 @pytest.mark.parametrize("typed", ["now", "999 000 0026", "9990", "bn7", "07700 9001"])
 @pytest.mark.parametrize("scope", [Scope.MINE, Scope.TEAM, Scope.ALL])
+@pytest.mark.parametrize("db_factory", ["sqlite"], indirect=True)  # PostgreSQL plans: bench/worklist.py
 def test_searches_start_from_the_patients_they_match(wl, typed: str, scope: Scope) -> None:
     world, svc, _ = wl
-    if world.db.dialect != "sqlite":
-        pytest.skip("SQLite plan check; PostgreSQL plans are measured by bench/worklist.py")
     flt = WorklistFilter(scope=scope, search=typed, service=ServiceCode.PHYSIOTHERAPY)
     for statement, params in (
         svc.page_statement(world.actor("lena"), flt),
@@ -788,10 +785,9 @@ def test_a_date_of_birth_still_being_typed_finds_nothing(wl) -> None:
         assert search(svc, world, typed) == [], typed
 
 
+@pytest.mark.parametrize("db_factory", ["sqlite"], indirect=True)  # PostgreSQL plans: bench/worklist.py
 def test_date_of_birth_search_uses_its_index(wl) -> None:
     world, svc, _ = wl
-    if world.db.dialect != "sqlite":
-        pytest.skip("SQLite plan check; PostgreSQL plans are measured by bench/worklist.py")
     for flt in (
         WorklistFilter(scope=Scope.ALL, search="17/05/1960"),
         WorklistFilter(scope=Scope.TEAM, search="17/05/1960"),

@@ -100,8 +100,8 @@ class DeskLock(QObject):
             return
         self._checking = True
         self.screen.ui.unlockButton.setEnabled(False)
-        auth, actor = self.ctx.services.auth, self.ctx.actor
-        self.ctx.tasks.run(lambda: auth.verify(actor, password), self._verified, self._failed)
+        check, actor = self.ctx.services.password_check, self.ctx.actor
+        self.ctx.tasks.run(lambda: check(actor, password), self._verified, self._failed)
 
     def _verified(self, ok: bool) -> None:
         self._checking = False

@@ -2,8 +2,11 @@
 
 The connection is decided in this order: the URL given on the command line (this run only), the
 URL saved in the settings by an administrator, the embedded SQLite file in the user's data folder.
-A server URL never carries its password in a file: it comes from the OS keyring, or, where
-there is none (headless Linux), the advisor types it at sign-in each time.
+A server URL without a user name is a central database where everyone signs in as their own
+login role: the user name and password typed at sign-in are the database credentials, checked by
+the server, and nothing is stored on the desk. A URL that names a user is a shared account (a
+developer's or a benchmark's server); its password never goes in a file: it comes from the OS
+keyring, or, where there is none (headless Linux), it is typed at sign-in each time.
 """
 
 from __future__ import annotations
@@ -39,10 +42,16 @@ class Target:
     from_cli: bool = False  # given on the command line: used for this run, never saved
     pending: bool = False  # chosen in the connection dialog, saved only after an admin signs in
     remember: bool = True  # keep the typed password in the keyring once it has worked
+    login: str | None = None  # a personal login's user name, in memory between sign-in and sign-out
 
     @property
     def is_server(self) -> bool:
         return self.url.get_backend_name() != "sqlite"
+
+    @property
+    def personal(self) -> bool:
+        """Everyone signs in to this server as their own login role (the URL names no user)."""
+        return self.is_server and self.url.username is None
 
     @property
     def display(self) -> str:
@@ -55,13 +64,22 @@ class Target:
         return self.url.render_as_string(hide_password=False)
 
     def needs_password(self) -> bool:
-        return self.is_server and self.password is None
+        """A shared account's password is still to be typed (a personal login's is the user's own)."""
+        return self.is_server and not self.personal and self.password is None
 
     def with_password(self, password: str | None) -> Target:
         return replace(self, password=password)
 
+    def with_login(self, username: str | None, password: str | None) -> Target:
+        return replace(self, login=username, password=password)
+
+    def signed_out(self) -> Target:
+        """The same database with nobody's credentials: what the next sign-in starts from."""
+        return self.with_login(None, None) if self.personal else self
+
     def full_url(self) -> URL:
-        return self.url.set(password=self.password) if self.password is not None else self.url
+        url = self.url.set(username=self.login) if self.personal and self.login is not None else self.url
+        return url.set(password=self.password) if self.password is not None else url
 
 
 def embedded_target() -> Target:
@@ -78,7 +96,7 @@ def target_from(url: str | None, saved_url: str, *, from_cli: bool = False) -> T
     password = parsed.password
     bare = parsed.set(password=None)
     target = Target(bare, password=password, from_cli=from_cli, pending=not from_cli and url != saved_url)
-    if target.is_server and password is None:
+    if target.is_server and not target.personal and password is None:
         from cras_desk import credentials  # keyring costs 60 ms to import: only for a server
 
         stored = credentials.get_password(target.keyring_account)
@@ -132,7 +150,7 @@ def prepare(
     turns them into a message) and SchemaOutOfDate for a central database IT must upgrade.
     """
     say = progress or (lambda _m: None)
-    db = Database(target.full_url())
+    db = Database(target.full_url(), personal_login=target.personal)
     try:
         if target.is_server:
             if not _is_current(db):
@@ -197,7 +215,7 @@ def _seed_if_empty(db: Database, say: Callable[[str], None], referrals: int) -> 
 
 def remember_password(target: Target) -> bool:
     """Keep a typed server password in the keyring; False where the OS has no keyring."""
-    if not target.is_server or target.password is None or not target.remember:
+    if not target.is_server or target.personal or target.password is None or not target.remember:
         return False
     from cras_desk import credentials
 

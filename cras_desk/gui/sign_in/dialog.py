@@ -1,4 +1,5 @@
-"""The sign-in dialog: user name and password, checked by AuthService against the users table.
+"""The sign-in dialog: user name and password, checked by AuthService against the users table, or,
+on a central database where everyone has their own login role, by the server itself.
 
 The database is made ready on the worker while the advisor types (on the very first run of the
 embedded database that includes the demo data, with progress shown here). "Database connection..."
@@ -75,6 +76,7 @@ class SignInDialog(QDialog):
         self.ui.setupUi(self)
         self.settings = settings
         self.tasks = tasks
+        target = target.signed_out()  # a personal login is the next person's to give
         self._saved_target = target
         self.target = target
         self.database: Database | None = None
@@ -115,7 +117,7 @@ class SignInDialog(QDialog):
         no_keyring = t.is_server and not _keyring_available()
         self.ui.keyringNotice.setText(NO_KEYRING if no_keyring else "")
         self.ui.keyringNotice.setVisible(no_keyring)
-        if not need:
+        if not need and not t.personal:  # a personal login connects with the credentials typed
             self.start_preparing()
 
     def start_preparing(self) -> None:
@@ -143,6 +145,15 @@ class SignInDialog(QDialog):
             if target is not self.target:
                 return
             self._set_busy(False)
+            if target.personal:
+                from cras_desk.services.database_login import WRONG, is_refused_login
+
+                self.target = target.signed_out()
+                self.ui.signInButton.setEnabled(True)
+                self.ui.password.clear()
+                self.ui.password.setFocus()
+                self.show_error(WRONG if is_refused_login(exc) else connection_error_text(exc))
+                return
             self.show_error(connection_error_text(exc))
             if target.is_server and not target.from_cli:
                 # A wrong or stale password: ask for it again rather than retrying the same one.
@@ -195,7 +206,9 @@ class SignInDialog(QDialog):
             (self.ui.userName if not username else self.ui.password).setFocus()
             return
         if self.database is None:
-            if self.target.needs_password():
+            if self.target.personal:
+                self.target = self.target.with_login(username.lower(), password)
+            elif self.target.needs_password():
                 if not self.ui.dbPassword.text():
                     self.show_error("Enter the database password.")
                     self.ui.dbPassword.setFocus()
@@ -209,6 +222,12 @@ class SignInDialog(QDialog):
         self.ui.signInButton.setEnabled(False)
         self.announcer.clear()
         db = self.database
+        if db.personal_login:  # the server has checked the password: ask it who this is
+            from cras_desk.services.database_login import DatabaseLogin
+
+            login = DatabaseLogin(db)
+            self.tasks.run(login.sign_in, self._signed_in, self._sign_in_failed)
+            return
         from cras_desk.services.auth import AuthService
 
         auth = AuthService(db)
@@ -237,6 +256,10 @@ class SignInDialog(QDialog):
 
     def _sign_in_failed(self, exc: BaseException) -> None:
         self.ui.signInButton.setEnabled(True)
+        if self.target.personal and self.database is not None:
+            # Connected, but not as anyone with an active users row: the next try starts over.
+            self.database = None
+            self.target = self.target.signed_out()
         self.ui.password.clear()
         self.ui.password.setFocus()
         if isinstance(exc, AuthenticationFailed):
