@@ -13,7 +13,7 @@ from a11y_tree import problems, tab_stops
 from desk_helpers import WAIT
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QTableView
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from cras_desk.db.models import AuditEvent, Patient
 from cras_desk.domain.clock import today_london
@@ -223,3 +223,27 @@ def test_the_model_passes_qtmodeltester(qtmodeltester, qtbot, world_sqlite, make
     model: AuditModel = viewer.model
     assert model.rowCount() == 5
     qtmodeltester.check(model, force_py=True)
+
+
+def test_the_admin_menu_is_an_admins_and_opens_the_audit_trail(qtbot, world_sqlite, make_desk) -> None:
+    from desk_window import open_window
+    from PySide6.QtWidgets import QMenu
+
+    advisor = open_window(qtbot, make_desk(world_sqlite, "amy"))
+    assert advisor.findChild(QMenu, "menuAdmin") is None
+    window = open_window(qtbot, make_desk(world_sqlite, "root"))
+    menu = window.findChild(QMenu, "menuAdmin")
+    assert menu is not None and menu.title() == "&Admin"
+    titles = [a.text() for a in window.menuBar().actions()]
+    assert titles.index("&Admin") == titles.index("&Help") - 1
+    audit_entry = next(a for a in menu.actions() if a.text() == "&Audit trail...")
+    audit_entry.trigger()
+    viewer = window.findChild(AuditViewer)
+    assert viewer is not None and viewer.isVisible() and viewer.isWindow()
+    audit_entry.trigger()  # the same window, raised again
+    assert window.findChildren(AuditViewer) == [viewer]
+    qtbot.waitUntil(lambda: window.ctx.tasks.pending == 0, timeout=WAIT)
+    with world_sqlite.db.read() as s:
+        before = s.scalar(select(func.count()).select_from(AuditEvent))
+    _search(qtbot, viewer)
+    assert viewer.model.rowCount() == before

@@ -60,9 +60,8 @@ def _fill(world) -> dict[str, int]:
     ids: dict[str, int] = {}
     with world.db.write() as s:
         for name, at, user_id, action, patient in events:
-            s.connection().execute(
-                insert(AuditEvent), [audit.event_row(at, user_id, action, "referral", 7, patient, {"n": name})]
-            )
+            row = audit.event_row(at, user_id, action, "referral", 7, patient, {"n": name})
+            s.connection().execute(insert(AuditEvent), [row])
             ids[name] = s.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
     return ids
 
