@@ -192,7 +192,8 @@ class AddUserDialog(_FormDialog):
             self.submitted.emit(self)
 
     def values(self) -> tuple[str, str, Role, int | None, str]:
-        role: Role = self.role_combo.currentData()
+        # Back as the enum: the combo's item data comes back from Qt as a plain str.
+        role = Role(self.role_combo.currentData())
         team: int | None = self.team_combo.currentData()
         return (
             self.username_edit.text().strip(),
