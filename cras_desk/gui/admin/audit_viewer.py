@@ -151,6 +151,11 @@ class AuditViewer(QDialog):
         self.action_combo.setEditable(True)
         self.action_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.action_combo.addItem("")
+        # Wide enough for the longest action ("view_letter_queue"), whatever the list holds yet.
+        self.action_combo.setMinimumContentsLength(18)
+        self.action_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         fields: list[tuple[str, QWidget]] = [
             ("&User", self.user_edit),
             ("&NHS number", self.nhs_edit),
@@ -165,6 +170,7 @@ class AuditViewer(QDialog):
             field.setAccessibleName(text.replace("&", ""))
             grid.addWidget(label, 0, column)
             grid.addWidget(field, 1, column)
+            grid.setColumnStretch(column, 1)
         name_combo(self.action_combo)
 
         self.search_button = QPushButton("&Search", self)
