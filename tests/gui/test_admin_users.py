@@ -119,15 +119,25 @@ def test_a_refused_add_is_said_in_the_dialog_and_nothing_is_added(qtbot, world, 
     assert isinstance(dialog, AddUserDialog)
     dialog.ok_button.click()
     assert dialog.announcer.text() == "Type the user name they will sign in with."
+    assert dialog.team_combo.currentText() == "East"  # an advisor belongs to a team: the first
+    dialog.team_combo.setCurrentIndex(0)  # No team
+    dialog.username_edit.setText("zed")
+    dialog.full_name_edit.setText("Zed Nobody")
+
+    def refused_with(message: str) -> None:
+        dialog.password.first.setText(NEW_PASSWORD)
+        dialog.password.second.setText(NEW_PASSWORD)
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: dialog.announcer.text() == message, timeout=WAIT)
+        assert dialog.isVisible() and screen.form is dialog
+
+    refused_with("An advisor or team lead belongs to a team.")
+    dialog.team_combo.setCurrentIndex(1)
     dialog.username_edit.setText("amy")  # taken
-    dialog.full_name_edit.setText("Another Amy")
-    dialog.password.first.setText(NEW_PASSWORD)
-    dialog.password.second.setText(NEW_PASSWORD)
-    dialog.ok_button.click()
-    qtbot.waitUntil(lambda: screen.ctx.tasks.pending == 0 and not screen.busy, timeout=WAIT)
-    assert dialog.announcer.text() != "" and dialog.isVisible()
+    refused_with("There is already a user named amy.")
     with world.db.read() as s:
         assert s.scalar(select(User.full_name).where(User.username == "amy")) == "Amy Advisor"
+        assert s.scalar(select(User.id).where(User.username == "zed")) is None
 
 
 def test_deactivate_asks_first_ends_access_and_reactivate_gives_it_back(qtbot, world, make_ctx) -> None:

@@ -157,6 +157,8 @@ class AddUserDialog(_FormDialog):
         self.team_combo.addItem(NO_TEAM, None)
         for team in teams:
             self.team_combo.addItem(team.name, team.team_id)
+        # Advisors and team leads belong to a team (the service says so): start on the first.
+        self.team_combo.setCurrentIndex(1 if teams else 0)
         self.password = PasswordTwice(self)
         self.add_row("&User name", self.username_edit)
         self.add_row("&Full name", self.full_name_edit)
