@@ -8,9 +8,11 @@ Each size works on its own copy of it (the demo users' password is public), so t
 as it was and both sizes show the same patient at the same point. Writes desk-<width>-<step>.png:
 sign-in, worklist, patient, call-outcome (typed), call-outcome-saved (its result message),
 call-outcome-confirm (the discharge question), choice, choice-confirm, booking, booking-confirm,
-booking-slot-taken, booking-booked, letters, team, locked; and the lead's dashboard as
-dashboard-<width>.png. The window is the whole screen, as on a
-laptop or monitor with the desk maximised; the images are what an advisor sees, unscrolled.
+booking-slot-taken, booking-booked, letters, team, locked; the lead's dashboard as
+dashboard-<width>.png; and the admin's windows as admin-<width>-users.png and
+admin-<width>-audit.png (opened from the Admin menu, at the size they open at). The window is
+the whole screen, as on a laptop or monitor with the desk maximised; the images are what an
+advisor sees, unscrolled.
 
 A step that cannot be shown (no free slot in the copy, say) is reported and skipped; the exit code
 is 1 if any was.
@@ -32,7 +34,7 @@ from typing import Any
 from cras_desk.demo.organisation import DEMO_PASSWORD  # published in the README for the demo data
 
 SIZES = ((1366, 768), (1920, 1080))
-ADVISOR, OTHER_ADVISOR, LEAD = "advisor", "advisor2", "lead"
+ADVISOR, OTHER_ADVISOR, LEAD, ADMIN = "advisor", "advisor2", "lead", "admin"
 TIMEOUT_S = 120
 
 
@@ -190,6 +192,13 @@ class Shots:
             finally:
                 lead.close()
                 self.settle(100)
+            admin = self.desk(services, ADMIN, width, height)
+            try:
+                self.step(f"{width} admin users", lambda: self.admin_users_step(admin, width))
+                self.step(f"{width} admin audit", lambda: self.admin_audit_step(admin, width))
+            finally:
+                admin.close()
+                self.settle(100)
         finally:
             self.tasks.wait_idle(10_000)
             db.dispose()
@@ -313,6 +322,34 @@ class Shots:
         self.wait(lambda: window.team.ready is not None, "the team view")
         self.settle(1000)
         self.shot(window, width, "team")
+
+    def admin_users_step(self, window: Any, width: int) -> None:
+        from cras_desk.gui.admin.users_screen import UsersScreen
+        from cras_desk.gui.desk_menus import open_admin_window
+
+        screen = open_admin_window(window, window.ctx, UsersScreen.__module__, UsersScreen.__name__)
+        try:
+            self.wait(lambda: screen.model.rowCount() > 0, "the users list")
+            self.shot(screen, width, "users", f"admin-{width}-users.png")
+        finally:
+            screen.close()
+
+    def admin_audit_step(self, window: Any, width: int) -> None:
+        from cras_desk.gui.admin.audit_viewer import AuditViewer
+        from cras_desk.gui.desk_menus import open_admin_window
+
+        viewer = open_admin_window(window, window.ctx, AuditViewer.__module__, AuditViewer.__name__)
+        try:
+            # The advisor's and the lead's steps above wrote the trail this shows: their sign-ins,
+            # the records they opened, the calls and the booking.
+            viewer.user_edit.setText(ADVISOR)
+            shown: list[bool] = []
+            viewer.searched.connect(lambda _page: shown.append(True))
+            viewer.search()
+            self.wait(lambda: shown, "the audit search")
+            self.shot(viewer, width, "audit", f"admin-{width}-audit.png")
+        finally:
+            viewer.close()
 
 
 def pick_referral(db: Any, username: str) -> int:

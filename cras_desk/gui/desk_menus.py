@@ -6,9 +6,20 @@ window's (its handlers); a new screen's "view.<screen>" action goes in the View 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMenu
+import importlib
 
+from PySide6.QtWidgets import QDialog, QMainWindow, QMenu
+
+from cras_desk.domain.enums import Role
+from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.generated.ui_main_window import Ui_MainWindow
+
+# The Admin menu: (label, module, window class taking (ctx, parent)). Each opens a window of its
+# own, imported when first opened; a desk signed in as anyone but an admin has no Admin menu.
+ADMIN_WINDOWS: list[tuple[str, str, str]] = [
+    ("&Users...", "cras_desk.gui.admin.users_screen", "UsersScreen"),
+    ("&Audit trail...", "cras_desk.gui.admin.audit_viewer", "AuditViewer"),
+]
 
 
 def menu_layout(ui: Ui_MainWindow, *, lead: bool, team: bool) -> dict[QMenu, list[str | None]]:
@@ -50,3 +61,33 @@ def menu_layout(ui: Ui_MainWindow, *, lead: bool, team: bool) -> dict[QMenu, lis
         ui.menuView: ["view.desk", *(["view.team"] if team else []), "view.letters"],
         ui.menuHelp: ["help.shortcuts"],
     }
+
+
+def add_admin_menu(window: QMainWindow, ctx: DeskContext) -> QMenu | None:
+    """The Admin menu before Help, for an admin only (the services refuse anyone else anyway)."""
+    if ctx.actor.role is not Role.ADMIN:
+        return None
+    menu = QMenu("&Admin", window)
+    menu.setObjectName("menuAdmin")
+    for label, module, cls in ADMIN_WINDOWS:
+        act = menu.addAction(label)
+        act.setObjectName(f"action_admin_{cls}")
+        act.triggered.connect(lambda _checked=False, m=module, c=cls: open_admin_window(window, ctx, m, c))
+    help_menu = window.findChild(QMenu, "menuHelp")
+    if help_menu is not None:
+        window.menuBar().insertMenu(help_menu.menuAction(), menu)
+    else:
+        window.menuBar().addMenu(menu)
+    return menu
+
+
+def open_admin_window(window: QMainWindow, ctx: DeskContext, module: str, cls: str) -> QDialog:
+    """The one window of that kind, made on first use and raised again after."""
+    found = window.findChild(QDialog, f"admin_{cls}")
+    if found is None:
+        found = getattr(importlib.import_module(module), cls)(ctx, window)
+        found.setObjectName(f"admin_{cls}")
+    found.show()
+    found.raise_()
+    found.activateWindow()
+    return found

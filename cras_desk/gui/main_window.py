@@ -23,7 +23,7 @@ from cras_desk.gui.claims_controller import ClaimsController
 from cras_desk.gui.dashboard.hookup import PREPARE_AFTER_MS, connect_dashboard, prepare_forecasting
 from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.desk_layout import DeskLayout
-from cras_desk.gui.desk_menus import menu_layout
+from cras_desk.gui.desk_menus import add_admin_menu, menu_layout
 from cras_desk.gui.features import (
     BOOKING,
     CHOICE,
@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
         about = QAction("About CRAS Desk", self)
         about.triggered.connect(self._about)
         self.ui.menuHelp.addAction(about)
+        add_admin_menu(self, self.ctx)
 
     def _on_desk(self, then: Callable[[], object]) -> Callable[[], None]:
         """A menu action on the desk screen: back to it from another screen first."""
