@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from cras_desk.db.engine import Database
 from cras_desk.db.models import Team, User
+from cras_desk.domain import input_rules
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import AuthenticationFailed, ValidationError
 from cras_desk.services import audit
@@ -70,6 +71,8 @@ class AuthService:
         self, actor: Actor, username: str, full_name: str, password: str, role: Role, team_id: int | None
     ) -> int:
         actor.require(Role.ADMIN, action="create users")
+        input_rules.check_text(username, "The user name", max_length=64)  # users.username VARCHAR(64)
+        input_rules.check_text(full_name, "The full name", max_length=120)
         if len(password) < 8:
             raise ValidationError("A password needs at least 8 characters.")
         with self.db.write() as s:
