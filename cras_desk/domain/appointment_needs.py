@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cras_desk.domain import input_rules
 from cras_desk.domain.enums import AdjustmentFlag, TimeOfDay
 from cras_desk.domain.errors import ValidationError
 
@@ -45,7 +46,7 @@ class Availability:
             raise ValidationError("A time of day must be morning, afternoon or evening.") from exc
         if parts == frozenset(TimeOfDay):
             parts = frozenset()  # every part of the day is the same as no restriction
-        note = " ".join(note.split())
+        note = " ".join(input_rules.check_text(note, "The availability note", multiline=True).split())
         if len(note) > NOTE_MAX:
             raise ValidationError(
                 f"Keep the availability note to {NOTE_MAX} characters (it has {len(note)})."

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from cras_desk.db import change_feed
 from cras_desk.db.engine import Database
 from cras_desk.db.models import Assignment, Referral, User
+from cras_desk.domain import input_rules
 from cras_desk.domain.clock import LONDON, today_london, utcnow
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import NotFound, PermissionDenied, ValidationError
@@ -228,7 +229,7 @@ def _team_scope(actor: Actor, team_id: int | None) -> int | None:
 
 
 def _reason(reason: str) -> str:
-    reason = reason.strip()
+    reason = input_rules.check_text(reason, "The reason").strip()
     if len(reason) > _REASON_MAX:
         raise ValidationError(f"The reason is too long (at most {_REASON_MAX} characters).")
     return reason

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from cras_desk.db.engine import Database
 from cras_desk.db.models import AuditEvent, User
+from cras_desk.domain import input_rules
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import Role
 from cras_desk.services.actor import Actor
@@ -92,6 +93,7 @@ class AuditService:
     ) -> list[AuditRow]:
         """Newest first. Reading the trail is itself audited."""
         actor.require(Role.TEAM_LEAD, Role.ADMIN, action="read the audit trail")
+        input_rules.whole_number(limit, "The number of audit rows", 1, 100_000)
         query = (
             select(AuditEvent, User.username)
             .outerjoin(User, User.id == AuditEvent.user_id)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from cras_desk.db.engine import Database
 from cras_desk.db.models import Team, User
+from cras_desk.domain import input_rules
 from cras_desk.domain.clock import to_london, utcnow
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import AuthenticationFailed, ValidationError
@@ -186,6 +187,8 @@ class AuthService:
         self, actor: Actor, username: str, full_name: str, password: str, role: Role, team_id: int | None
     ) -> int:
         actor.require(Role.ADMIN, action="create users")
+        input_rules.check_text(username, "The user name", max_length=64)  # users.username VARCHAR(64)
+        input_rules.check_text(full_name, "The full name", max_length=120)
         problem = new_password_problem(password)
         if problem is not None:
             raise ValidationError(problem)

@@ -23,6 +23,7 @@ from cras_desk.db import change_feed
 from cras_desk.db.engine import Database
 from cras_desk.db.models import Patient
 from cras_desk.db.tables import table_of
+from cras_desk.domain import input_rules
 from cras_desk.domain.appointment_needs import AppointmentNeeds, Availability
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import BookingStatus, LetterKind, Role
@@ -58,6 +59,7 @@ __all__ = [
 ]
 
 _ROLES = (Role.ADVISOR, Role.TEAM_LEAD)
+REASON_MAX = 2000  # bookings.reason is TEXT: longer than any reason typed on a call
 
 
 class BookingService:
@@ -69,12 +71,14 @@ class BookingService:
     def find_slots(self, actor: Actor, referral_id: int, q: SlotQuery) -> list[SlotRow]:
         """Bookable places for the referral's service, soonest first, fitting the patient's needs."""
         actor.require(*_ROLES, action="search for appointments")
+        slot_finder.check_query(q)
         with self.db.read() as s:
             return slot_finder.search(s.connection(), referral_id, q, utcnow(), count_hidden=False).slots
 
     def search_slots(self, actor: Actor, referral_id: int, q: SlotQuery) -> SlotSearch:
         """The slot finder's list, with how many places the patient's availability hid."""
         actor.require(*_ROLES, action="search for appointments")
+        slot_finder.check_query(q)
         with self.db.read() as s:
             return slot_finder.search(s.connection(), referral_id, q, utcnow())
 
@@ -139,6 +143,7 @@ class BookingService:
         key (services.idempotency): a retry with it returns the first try's booking.
         """
         actor.require(*_ROLES, action="book appointments")
+        input_rules.record_id(slot_id, "slot")
         params: dict[str, Any] = {
             "b_referral": referral_id,
             "b_slot": slot_id,
@@ -195,7 +200,7 @@ class BookingService:
     ) -> None:
         """Give the place back and put the referral back on the worklist to be rebooked."""
         actor.require(*_ROLES, action="cancel appointments")
-        reason = reason.strip()
+        reason = input_rules.check_text(reason, "The reason", multiline=True, max_length=REASON_MAX).strip()
         if not reason:
             raise ValidationError("Give a reason for the cancellation.")
         status = BookingStatus.CANCELLED_PATIENT if by_patient else BookingStatus.CANCELLED_PROVIDER
@@ -252,7 +257,7 @@ class BookingService:
         booking stands exactly as it was: the patient is never left without an appointment.
         """
         actor.require(*_ROLES, action="rebook appointments")
-        reason = reason.strip()
+        reason = input_rules.check_text(reason, "The reason", multiline=True, max_length=REASON_MAX).strip()
         if not reason:
             raise ValidationError("Give a reason for moving the appointment.")
 
@@ -323,6 +328,7 @@ class BookingService:
         """The patient did not attend. The referral goes back on the worklist, callable now, so an
         advisor phones to rebook or, under the local DNA policy, discharges back to the GP; the
         place is not given back (the session has happened)."""
+        note = input_rules.check_text(note, "The note", multiline=True, max_length=REASON_MAX)
         self._record_outcome(actor, booking_id, BookingStatus.DNA, note.strip() or None, key)
 
     def record_attended(self, actor: Actor, booking_id: int, *, key: str | None = None) -> None:

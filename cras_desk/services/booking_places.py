@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from cras_desk.db import change_feed
 from cras_desk.db.models import Booking, Referral
 from cras_desk.db.tables import table_of
+from cras_desk.domain import input_rules
 from cras_desk.domain.appointment_needs import AppointmentNeeds
 from cras_desk.domain.enums import ReferralStatus, SlotStatus
 from cras_desk.domain.errors import NotFound, SlotTaken, StaleState, ValidationError
@@ -69,6 +70,7 @@ def explain_unbookable(conn: Connection, referral_id: int) -> None:
 
 def claim_booking(s: Session, actor: Actor, booking_id: int) -> tuple[Row[*tuple[Any, ...]], Claim]:
     """The booking's row (sql.BOOKING_OF), and the actor's claim on its referral."""
+    input_rules.record_id(booking_id, "booking")
     row = s.connection().execute(sql.BOOKING_OF, {"b_booking": booking_id}).first()
     if row is None:
         raise NotFound(f"Booking {booking_id} does not exist.")

@@ -29,6 +29,7 @@ from cras_desk.db.models import (
     User,
     WaitingTime,
 )
+from cras_desk.domain import input_rules
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import AdjustmentFlag, LetterKind, ReferralStatus, Role, SlotStatus
 from cras_desk.domain.errors import NotFound, StaleState, UnreadableRecord, ValidationError
@@ -51,6 +52,7 @@ _SITE_FACILITY: dict[str, str] = {
 }
 
 _ROLES = (Role.ADVISOR, Role.TEAM_LEAD)
+SDM_NOTES_MAX = 4000  # choice_offers.sdm_notes is TEXT: longer than any note typed on a call
 
 __all__ = ["THINKING_DAYS", "ChoiceOfferView", "ChoiceOption", "ChoiceService", "Decision"]
 
@@ -242,6 +244,9 @@ class ChoiceService:
         cancelled (which reopens the referral) or rebooked, so the offer always precedes a booking.
         """
         actor.require(*_ROLES, action="record a choice of provider")
+        input_rules.check_text(
+            sdm_notes, "Shared decision-making notes", multiline=True, max_length=SDM_NOTES_MAX
+        )
         decision = Decision(decision)
         if not shown:
             raise ValidationError("Show the patient at least one provider before recording the choice.")

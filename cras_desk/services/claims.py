@@ -18,6 +18,7 @@ from cras_desk.db import change_feed
 from cras_desk.db.engine import Database
 from cras_desk.db.models import Referral, User
 from cras_desk.db.tables import table_of
+from cras_desk.domain import input_rules
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import ReferralStatus
 from cras_desk.domain.errors import ClaimConflict, NotFound
@@ -36,6 +37,7 @@ class Claim:
 
 def take_claim(session: Session, actor: Actor, referral_id: int, minutes: int = CLAIM_MINUTES) -> Claim:
     """Claim or extend inside the caller's transaction; ClaimConflict if someone else holds it."""
+    input_rules.record_id(referral_id, "referral")
     now = utcnow()
     until = now + timedelta(minutes=minutes)
     # Every change to a referral starts here, so this is a prebuilt Core UPDATE on the session's

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from cras_desk.db.engine import Database
 from cras_desk.db.models import ContactAttempt, Referral
+from cras_desk.domain import input_rules
 from cras_desk.domain.calling_hours import CallingHours
 from cras_desk.domain.clock import LONDON, to_london, today_london, utcnow
 from cras_desk.domain.contact_policy import (
@@ -65,6 +66,10 @@ from cras_desk.services.letter_queue import queue_letter
 FOLLOW_UP_TIME = time(9, 0)
 # Desks and server agree on the clock only roughly; an `at` this far ahead is still "now".
 _CLOCK_SLACK = timedelta(minutes=5)
+NUMBER_USED_MAX = 24  # contact_attempts.number_used is VARCHAR(24)
+# Text columns have no limit; these are longer than any call note or reason an advisor types.
+NOTES_MAX = 4000
+REASON_MAX = 2000
 
 
 @dataclass(frozen=True)
@@ -191,15 +196,12 @@ class ContactService:
                 raise ValidationError(
                     "A callback needs a date and time: when did the patient ask to be called?"
                 )
-            if callback_at.tzinfo is None:
-                raise ValidationError("The callback time must include its time zone.")
-            if callback_at <= at:
-                raise ValidationError("The callback time must be later than the call.")
+            input_rules.callback_time(callback_at, at)
             self.hours.ensure_open(callback_at)  # nobody would be at a desk to ring the patient
         elif callback_at is not None:
             raise ValidationError("A callback time can only be given when the patient asked for a callback.")
-        if number_used is not None and len(number_used.strip()) > 24:
-            raise ValidationError("The number used is too long (at most 24 characters).")
+        input_rules.check_optional_text(number_used, "The number used", max_length=NUMBER_USED_MAX)
+        input_rules.check_text(notes, "Notes", multiline=True, max_length=NOTES_MAX)
 
         today = to_london(at).date()
 
@@ -329,7 +331,7 @@ class ContactService:
         On the unable-to-contact path the policy must allow it (letter sent, reply window over,
         patient not reached since); a patient who declined may be discharged straight away.
         """
-        reason = reason.strip()
+        reason = input_rules.check_text(reason, "The reason", multiline=True, max_length=REASON_MAX).strip()
         if not reason:
             raise ValidationError(
                 "Give a reason for the discharge: it goes in the letters to the patient and GP."
@@ -387,10 +389,11 @@ class ContactService:
 def _moment(at: datetime | None) -> datetime:
     if at is None:
         return utcnow()
-    if at.tzinfo is None:
+    if not isinstance(at, datetime) or at.tzinfo is None:
         raise ValidationError("The time of the call must include its time zone.")
     if at > utcnow() + _CLOCK_SLACK:
         raise ValidationError("A call cannot be recorded with a time in the future.")
+    input_rules.call_moment(at, utcnow())
     return at.astimezone(UTC)
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, aliased
 
 from cras_desk.db.engine import Database
 from cras_desk.db.models import Letter, Patient, Referral, User
+from cras_desk.domain import input_rules
 from cras_desk.domain.clock import to_london, utcnow
 from cras_desk.domain.enums import LetterKind, LetterStatus, Role
 from cras_desk.domain.errors import NotFound, PermissionDenied, StaleState, ValidationError
@@ -144,6 +145,8 @@ class LetterService:
         """Letters of the actor's team (all teams: leads and admins only) in one state: queued or
         withdrawn oldest first, printed newest first (the latest PRINTED_SHOWN unless limit says)."""
         actor.require(*_ROLES, action="see the letter queue")
+        if limit is not None:
+            input_rules.whole_number(limit, "The number of letters to list", 1, 10_000)
         status = LetterStatus(status)
         printer = aliased(User)
         query = (

@@ -17,8 +17,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from cras_desk.db.models import Booking, Clinic, Patient, Referral, Service, Site, Slot
 from cras_desk.db.tables import table_of
+from cras_desk.domain import input_rules
 from cras_desk.domain.appointment_needs import AppointmentNeeds, Availability
-from cras_desk.domain.clock import LONDON
+from cras_desk.domain.clock import LONDON, today_london
 from cras_desk.domain.enums import BookingStatus, ClinicianType, SlotKind, SlotStatus, TimeOfDay
 from cras_desk.domain.errors import NotFound
 
@@ -86,6 +87,18 @@ SLOT_COLUMNS = (
     Slot.booked_count,
     Slot.day_part,
 )
+
+
+MAX_SLOTS = 1000  # far more than a slot list shows
+
+
+def check_query(q: SlotQuery) -> None:
+    """A search the finder can run: its days within reach (a year back to 2 years ahead), its
+    list length bounded; ValidationError with a sentence otherwise."""
+    input_rules.slot_search_dates(q.date_from, q.date_to, today_london())
+    input_rules.whole_number(q.limit, "The number of slots to list", 1, MAX_SLOTS)
+    for site_id in q.site_ids:
+        input_rules.whole_number(site_id, "A site", 1, input_rules.MAX_ID)
 
 
 def _london_midnight(day: date) -> datetime:

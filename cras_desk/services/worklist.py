@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, text
 
 from cras_desk.db.engine import Database
+from cras_desk.domain import input_rules
 from cras_desk.domain.clock import today_london, utcnow
 from cras_desk.domain.enums import Priority, ReferralStatus, Role, ServiceCode
 from cras_desk.domain.errors import PermissionDenied, ValidationError
@@ -48,6 +49,9 @@ from cras_desk.services.worklist_view import (
     WorklistRow,
     display_name,
 )
+
+# Ten years: every referral that could still be open breaches within it (and the sum stays a date).
+MAX_BREACH_WITHIN_DAYS = 3660
 
 
 def _to_row(rec: Sequence[Any]) -> WorklistRow:
@@ -168,6 +172,8 @@ class WorklistService:
     ) -> tuple[Select[Any], dict[str, Any]]:
         if at_most is not None and at_most < 1:
             raise ValidationError("Count at most 1 or more rows.")
+        if at_most is not None:
+            input_rules.whole_number(at_most, "Count at most", 1, input_rules.MAX_ID)
         _term, shape, params = _planned(actor, flt, SortKey.URGENCY, False)
         params = _with_clock(flt, params)
         if at_most is None:
@@ -187,6 +193,7 @@ class WorklistService:
     ) -> tuple[SearchTerm | None, Shape, dict[str, Any]]:
         if offset < 0 or not 1 <= limit <= MAX_PAGE:
             raise ValidationError(f"A worklist page holds 1 to {MAX_PAGE} rows from offset 0 or more.")
+        input_rules.whole_number(offset, "The worklist position", 0, input_rules.MAX_ID)
         term, shape, params = _planned(actor, flt, sort, bool(descending))
         params = _with_clock(flt, params)
         params["limit"] = limit
@@ -223,6 +230,12 @@ class WorklistService:
             raise PermissionDenied("Only a team lead may look at another advisor's worklist.")
         if flt.breach_within_days is not None and flt.breach_within_days < 0:
             raise ValidationError("Breach within must be 0 days or more.")
+        if flt.breach_within_days is not None:
+            input_rules.whole_number(
+                flt.breach_within_days, "Breach within (days)", 0, MAX_BREACH_WITHIN_DAYS
+            )
+        if flt.advisor_id is not None:
+            input_rules.record_id(flt.advisor_id, "advisor")
 
         params: dict[str, Any] = {}
         assignee = flt.advisor_id if flt.advisor_id is not None else None
@@ -274,7 +287,7 @@ def _planned(
     SQLite. Callers copy the parameters (see _with_clock); a refused view raises every time, as
     exceptions are not cached.
     """
-    term = classify(flt.search)
+    term = classify(input_rules.search_text(flt.search))
     shape, params = WorklistService._compile(actor, flt, term, SortKey(sort), descending)
     return term, shape, params
 

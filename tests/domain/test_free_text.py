@@ -21,16 +21,18 @@ def test_a_required_line_must_be_given() -> None:
 
 @pytest.mark.parametrize("text", ["Bright\x00on", "\x00"])
 def test_nul_is_refused_in_words(text: str) -> None:
-    with pytest.raises(ValidationError, match="Town contains a NUL character"):
+    with pytest.raises(ValidationError, match=r"Town contains a character that cannot be stored \(U\+0000\)"):
         free_text.line(text, "Town", 60)
-    with pytest.raises(ValidationError, match="Note contains a NUL character"):
+    with pytest.raises(ValidationError, match=r"Note contains a character that cannot be stored \(U\+0000\)"):
         free_text.block(text, "Note", 60)
 
 
 def test_control_characters_are_refused_but_a_note_keeps_its_lines() -> None:
-    with pytest.raises(ValidationError, match="control character"):
+    with pytest.raises(
+        ValidationError, match=r"County contains a character that cannot be stored \(U\+001B\)"
+    ):
         free_text.line("East\x1bSussex", "County", 60)
-    with pytest.raises(ValidationError, match="control character"):
+    with pytest.raises(ValidationError, match=r"\(U\+000A\)"):
         free_text.line("two\nlines", "County", 60)
     assert free_text.block(" first line  \r\nsecond\rthird\n\n", "Note", 60) == "first line\nsecond\nthird"
 

@@ -248,7 +248,7 @@ def test_a_refused_note_stays_in_the_dialog_with_the_reason(qtbot, world, make_c
     dialog.show()
     dialog.text.setPlainText("bad\x00text")
     dialog.save_button.click()
-    qtbot.waitUntil(lambda: "NUL character" in dialog.banner.text(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "cannot be stored (U+0000)" in dialog.banner.text(), timeout=WAIT)
     assert dialog.isVisible() and dialog.text.toPlainText() == "bad\x00text"
 
 

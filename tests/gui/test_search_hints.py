@@ -21,3 +21,8 @@ def test_an_impossible_date_searches_for_nothing_and_says_why() -> None:
     search, hint = effective_search("31/02/2020")
     assert search == "31/02/2020"
     assert hint == "31/02/2020 is not a date: February 2020 has 29 days."
+
+
+@pytest.mark.parametrize("typed", ["'", "-- ..", "Иван", "李"])
+def test_a_search_nothing_can_match_says_so_instead_of_listing_everything(typed: str) -> None:
+    assert effective_search(typed) == ("", "Type letters or digits to search.")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cras_desk.domain import input_rules
 from cras_desk.domain.enums import Priority, ReferralStatus, ServiceCode
 from cras_desk.domain.search_terms import SearchKind, classify
 from cras_desk.gui import shortcuts
@@ -65,7 +66,9 @@ def effective_search(text: str) -> tuple[str, str]:
     """(the search to run, a hint for the advisor): "" while the text is too short to be selective."""
     term = classify(text)
     if term is None:
-        return "", ""
+        # Punctuation alone, or a script the search keys do not fold: say so rather than list
+        # every referral as if they matched (the list keeps what it showed).
+        return "", input_rules.search_problem(text) or ""
     least, hint = MIN_SEARCH.get(term.kind, (0, ""))
     typed = len(term.value) if term.kind is not SearchKind.NAME else len(text.replace(" ", "").strip())
     if typed < least:
@@ -342,7 +345,12 @@ class WorklistPanel(QWidget):
 
     def _search_changed(self, text: str) -> None:
         search, hint = effective_search(text)
+        said = self.search_hint.text()
         self.search_hint.setText(hint)
+        if hint == input_rules.SEARCH_NEEDS_KEY:
+            if said != hint:
+                announce(self, hint)  # once as it appears, not at every further keystroke
+            return
         if self._started and search != self.model.query.filter.search:
             self.model.set_filter(replace(self.model.query.filter, search=search))
 
