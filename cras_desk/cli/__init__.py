@@ -28,6 +28,13 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     up = db_sub.add_parser("upgrade", help="apply the schema migrations")
     up.add_argument("--url", dest="sub_url", help=url_help)
+    ir = db_sub.add_parser(
+        "init-roles", help="make the CRAS login and group roles (PostgreSQL, as a superuser)"
+    )
+    ir.add_argument("--url", dest="sub_url", help=url_help)
+    ir.add_argument(
+        "--admin-login", help="give this existing admin user a database login (password asked for)"
+    )
 
     seed = sub.add_parser("seed", help="write deterministic synthetic demo data into an empty database")
     seed.add_argument("--url", dest="sub_url", help=url_help)
@@ -52,7 +59,30 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--out", type=Path, required=True, help="file (or folder) for the PDF")
     rp.add_argument("--user", help="sign in as this user (asked for if not given)")
     _add_import_commands(sub, url_help)
+    _add_users_commands(sub, url_help)
     return parser
+
+
+def _add_users_commands(sub: Any, url_help: str) -> None:
+    """`users add|deactivate|reactivate|reset-password|list` (cli/users.py)."""
+    users = sub.add_parser("users", help="user administration (admin): the users table and database logins")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    for name, what in (
+        ("add", "add a user (and their database login); the password is asked for"),
+        ("deactivate", "deactivate a user: their sessions end and they cannot sign in"),
+        ("reactivate", "let a deactivated user sign in again"),
+        ("reset-password", "set a user's password (asked for)"),
+        ("list", "list the users"),
+    ):
+        cmd = users_sub.add_parser(name, help=what)
+        cmd.add_argument("--url", dest="sub_url", help=url_help)
+        cmd.add_argument("--user", help="on the embedded database: sign in as this admin")
+        if name != "list":
+            cmd.add_argument("username")
+        if name == "add":
+            cmd.add_argument("--full-name", required=True)
+            cmd.add_argument("--role", choices=("advisor", "team_lead", "admin"), default="advisor")
+            cmd.add_argument("--team", help="the team's name (advisors and team leads)")
 
 
 def _add_import_commands(sub: Any, url_help: str) -> None:
@@ -104,6 +134,22 @@ def main(argv: list[str] | None = None) -> int:
     url = getattr(args, "sub_url", None) or args.url
     if args.command is None:
         return _desk(url)
+    if args.command == "db" and args.db_command == "init-roles":
+        from cras_desk.cli.users import init_roles_command
+
+        return init_roles_command(_open_database(url, migrate=False, bulk=True), args.admin_login)
+    if args.command == "users":
+        from cras_desk.cli.users import users_command
+
+        return users_command(
+            _open_database(url, migrate=False),
+            args.users_command,
+            username=getattr(args, "username", None),
+            full_name=getattr(args, "full_name", None),
+            role=getattr(args, "role", None),
+            team=getattr(args, "team", None),
+            admin_user=args.user,
+        )
     if args.command == "db":
         db = _open_database(url, bulk=True)
         from cras_desk.db.migrate import current_revision
