@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime, QTimer
-from PySide6.QtWidgets import QDateTimeEdit, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QDateTimeEdit, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from cras_desk.domain.calling_hours import CallingHours
 from cras_desk.domain.clock import LONDON
@@ -25,12 +25,39 @@ PICKS_REFRESH_MS = 60_000
 PICK_KEYS = ("Ctrl+Shift+H", "Ctrl+Shift+M", "Ctrl+Shift+A")  # the panel's keys for the three picks
 
 
+class _CallbackEdit(QDateTimeEdit):
+    """Steps the day by whole days.
+
+    With the weekday shown beside the day ("Sun 6 Dec"), Qt's own step of the day section can
+    stand still (from Sunday 6 December 2026 the Up key did nothing) and stops at the 1st of a month, so
+    a day step is made here as a step of the date, with the weekday and month following.
+    """
+
+    def stepBy(self, steps: int) -> None:
+        if self.currentSection() is QDateTimeEdit.Section.DaySection:
+            target = self.dateTime().addDays(steps)
+            if self.minimumDateTime() <= target <= self.maximumDateTime():
+                self.setDateTime(target)
+            return
+        super().stepBy(steps)
+
+    def stepEnabled(self) -> QAbstractSpinBox.StepEnabledFlag:
+        if self.currentSection() is not QDateTimeEdit.Section.DaySection:
+            return super().stepEnabled()
+        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
+        if self.dateTime().addDays(1) <= self.maximumDateTime():
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self.dateTime().addDays(-1) >= self.minimumDateTime():
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
+
+
 class CallbackField(QWidget):
     def __init__(self, hours: CallingHours, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._hours = hours
         self._picks: list[QuickPick] = []
-        self.edit = QDateTimeEdit(self)
+        self.edit = _CallbackEdit(self)
         self.edit.setCalendarPopup(True)
         self.edit.setDisplayFormat(_CALLBACK_FORMAT)
         self.edit.setSpecialValueText(_CALLBACK_UNSET)
