@@ -80,6 +80,10 @@ class MainWindow(QMainWindow):
         self._warm_up_steps: list[Callable[[], object]] = []
         self._shut_down = False
         self._team_name = team_name
+        # The desk's one change watch: the worklist, the open patient and every screen follow it.
+        self.live = LiveUpdates(
+            ctx.services.db, ctx.tasks, live_interval_ms, self, ignore_user=ctx.actor.user_id
+        )
 
         self.worklist = WorklistPanel(ctx, self.ui.worklistHost)
         self.ui.worklistHostLayout.addWidget(self.worklist)
@@ -104,6 +108,7 @@ class MainWindow(QMainWindow):
         if ctx.actor.is_lead:  # leads and admins only, as the team view
             self.dashboard = FeatureSlot(DASHBOARD, ctx, parent=self.ui.screens)
             self.dashboard.built.connect(lambda view: connect_dashboard(self, view))
+            self.dashboard.built.connect(self._follow_changes)
             self.ui.screens.addTab(self.dashboard, "Dashboard")
             # The forecast's libraries load on a thread of their own while the lead starts work.
             self.first_page_shown.connect(
@@ -114,6 +119,7 @@ class MainWindow(QMainWindow):
             self.imports = FeatureSlot(IMPORTS, ctx, parent=self.ui.screens)
             self.ui.screens.addTab(self.imports, "Imports")
         self.letters = FeatureSlot(LETTERS, ctx, letters_factory, self.ui.screens)
+        self.letters.built.connect(self._follow_changes)
         self.ui.screens.addTab(self.letters, "Letters")
         self.ui.mainSplitter.setStretchFactor(0, 5)
         self.ui.mainSplitter.setStretchFactor(1, 6)
@@ -133,9 +139,6 @@ class MainWindow(QMainWindow):
         self.lock.locked.connect(self.announcer.clear)
         self.lock.locked.connect(self.patient.hide_dialogs)
         self.lock.unlocked.connect(self.patient.show_dialogs)
-        self.live = LiveUpdates(
-            ctx.services.db, ctx.tasks, live_interval_ms, self, ignore_user=ctx.actor.user_id
-        )
         self.outbox = OutboxController(ctx, self)
         self._connect()
         name_combos(self.worklist)
@@ -169,10 +172,18 @@ class MainWindow(QMainWindow):
 
     def _booking_built(self, panel: BookingFlowPanel) -> None:
         self._booking = panel
+        self._follow_changes(panel)
 
     def _team_built(self, view: TeamLeadView) -> None:
         # One reload per bulk move (its `changed` fires once per referral moved).
         view.reassigned.connect(lambda _n: self.worklist.refresh())
+        view.follow(self.live.changes_seen)
+
+    def _follow_changes(self, view: object) -> None:
+        """A screen that follows its data live, from this desk's one change watch."""
+        follow = getattr(view, "follow", None)
+        if follow is not None:
+            follow(self.live.changes_seen)
 
     def _build_menus(self) -> None:
         menus = menu_layout(self.ui, lead=self.ctx.actor.is_lead, team=self.team is not None)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from desk_helpers import WAIT, add_referrals, drain
 from desk_window import open_window
+from live_helpers import change_watch, other_desk, seen_by
 from PySide6.QtCharts import QAbstractBarSeries, QAreaSeries, QBarCategoryAxis, QChart, QLineSeries
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
@@ -432,23 +433,26 @@ def test_f5_and_the_breach_window_load_again(qtbot, world_sqlite, make_desk) -> 
 
 def test_a_change_made_elsewhere_reloads_the_open_dashboard(qtbot, world, make_desk) -> None:
     ctx = make_desk(world, LEAD)
-    view = DashboardView(ctx, poll_ms=50, min_reload_ms=0)
-    qtbot.addWidget(view)
-    view.resize(1366, 720)
-    with qtbot.waitSignal(view.figures_painted, timeout=60_000):
+    with change_watch(qtbot, ctx) as live:
+        view = DashboardView(ctx, min_reload_ms=0)
+        view.follow(live.changes_seen)
+        qtbot.addWidget(view)
+        view.resize(1366, 720)
+        with qtbot.waitSignal(view.figures_painted, timeout=60_000):
+            view.show()
+        drain(qtbot, ctx)
+        before = view.figures()["waiting_list"].open_count
+        with other_desk(world) as desk:
+            add_referrals(desk.db, 3, assignee=None, seed=99)  # another desk (an import) adds three
+        qtbot.waitUntil(lambda: view.figures()["waiting_list"].open_count == before + 3, timeout=30_000)
+        assert col(shown(view.wait_bands.table), "Open referrals") == [
+            b.count for b in view.figures()["waiting_list"].bands
+        ]
+        # Off screen it does not load; back on screen it follows again.
+        view.hide()
+        assert not view.watch.active
         view.show()
-    drain(qtbot, ctx)
-    before = view.figures()["waiting_list"].open_count
-    add_referrals(world.db, 3, assignee=None, seed=99)  # another desk (an import) adds three
-    qtbot.waitUntil(lambda: view.figures()["waiting_list"].open_count == before + 3, timeout=30_000)
-    assert col(shown(view.wait_bands.table), "Open referrals") == [
-        b.count for b in view.figures()["waiting_list"].bands
-    ]
-    # Off screen it stops asking; back on screen it asks again.
-    view.hide()
-    assert not view.watch.timer.isActive()
-    view.show()
-    assert view.watch.timer.isActive()
+        assert view.watch.active
 
 
 # --- who sees it, and how it is heard and fits ------------------------------------------------------
@@ -602,19 +606,20 @@ def test_a_service_warning_sets_the_worklist_controls_to_what_it_lists(
 
 def test_changes_reload_the_figures_no_more_often_than_the_minimum(qtbot, world_sqlite, make_desk) -> None:
     ctx = make_desk(world_sqlite, LEAD)
-    view = DashboardView(ctx, poll_ms=30, min_reload_ms=60_000)
-    qtbot.addWidget(view)
-    with qtbot.waitSignal(view.figures_painted, timeout=60_000):
-        view.show()
-    drain(qtbot, ctx)
-    before = view.loads_finished
-    polls: list[int] = []
-    original = view.watch.latest_seq
-    view.watch.latest_seq = lambda: polls.append(1) or original()  # type: ignore[method-assign]
-    add_referrals(world_sqlite.db, 1, assignee=None, seed=5)
-    qtbot.waitUntil(lambda: len(polls) >= 5, timeout=WAIT)  # it has seen the change, several times
-    drain(qtbot, ctx)
-    assert view.loads_finished == before  # held back: the figures were loaded under a minute ago
+    with change_watch(qtbot, ctx) as live:
+        view = DashboardView(ctx, min_reload_ms=60_000)
+        view.follow(live.changes_seen)
+        qtbot.addWidget(view)
+        with qtbot.waitSignal(view.figures_painted, timeout=60_000):
+            view.show()
+        drain(qtbot, ctx)
+        before = view.loads_finished
+        waited = seen_by(qtbot, live, ctx, "referral")
+        with other_desk(world_sqlite) as desk:
+            add_referrals(desk.db, 1, assignee=None, seed=5)
+        waited()
+        assert view.watch.seen >= 1  # it has seen the change...
+        assert view.loads_finished == before  # ...and held back: the figures are under a minute old
     reloaded(qtbot, view, view.refresh)  # F5 is never held back
     assert (
         view.figures()["waiting_list"].open_count

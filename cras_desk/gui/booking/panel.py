@@ -10,7 +10,9 @@ by default; "Show all slots" (Ctrl+Shift+I) looks past it, and the count says ho
 
 When another advisor takes the slot first, the service refuses (the database decides, so nobody is
 double-booked); the panel says so, fetches the list again with the same filters, and leaves
-everything else as it was.
+everything else as it was. Before that, the list follows other desks (follow()): a place taken or
+freed anywhere runs the last search again on the worker and changes the list in place; if the
+slot the advisor chose has gone, it is said ("The slot you chose was just taken at desk X").
 
 Its parts: the filters (filters.py), the slot list (slot_list.py), the live appointment's box
 (live_box.py), and what each change asks and says (appointment_changes.py); this module loads the
@@ -21,7 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from PySide6.QtGui import QFont
+from PySide6.QtCore import SignalInstance
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from cras_desk.domain.appointment_needs import AppointmentNeeds, Availability
@@ -35,6 +38,7 @@ from cras_desk.gui.booking.needs_text import interpreter_text, needs_parts
 from cras_desk.gui.booking.slot_list import SlotList
 from cras_desk.gui.booking.slots_model import slot_summary
 from cras_desk.gui.desk_context import DeskContext
+from cras_desk.gui.live_view import FeedChanges, LiveRefresh
 from cras_desk.gui.widgets.confirm_bar import ConfirmBar
 from cras_desk.gui.widgets.error_text import describe_error
 from cras_desk.gui.widgets.panel_keys import PanelKeys
@@ -83,7 +87,11 @@ class BookingPanel(ReferralPanel):
         self._busy = False
         self._restoring = False
         self._keys: dict[tuple[object, ...], str] = {}  # idempotency key per change not yet saved
+        self._searched: tuple[int, SlotQuery] | None = None  # the list shown: referral and query
+        self._asked_slot: int | None = None
         self._build()
+        # Places are taken and freed as slot changes; this advisor's own bookings repaint themselves.
+        self.live_refresh = LiveRefresh(self, {"slot"}, self._live_find, mine=ctx.actor.user_id)
         keys = PanelKeys(self)
         keys.add("Return", self.request_book, only_in=self.table)
         keys.add("Enter", self.request_book, only_in=self.table)
@@ -177,9 +185,20 @@ class BookingPanel(ReferralPanel):
 
     # -- referral ---------------------------------------------------------------------------------
 
+    def follow(self, seen: SignalInstance) -> None:
+        """Follow the desk's change watch (LiveUpdates.changes_seen)."""
+        self.live_refresh.follow(seen)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._searched is not None:
+            self.live_refresh.shown()  # places taken while the advisor was on another tab
+
     def referral_changed(self, switched: bool) -> None:
         if not switched:
             return
+        self._searched = None
+        self.live_refresh.forget()
         self._context = None
         self._busy = False
         self.confirm.reject()
@@ -337,11 +356,47 @@ class BookingPanel(ReferralPanel):
             return
         services, actor = self.ctx.services, self.ctx.actor
         self.slots.searching()
+        self.live_refresh.forget()  # this search covers whatever waited
+        self._searched = (rid, q)
         self.run("find", lambda: services.booking.search_slots(actor, rid, q), self._found)
 
     def _found(self, search: SlotSearch) -> None:
         self._show_needs(search.needs)  # as the search read them: the newest
         self.slots.show_search(search, SLOT_LIMIT)
+
+    def _live_find(self, changes: FeedChanges) -> None:
+        """Other desks took or freed places: the search on screen again, not the filters as edited."""
+        searched = self._searched
+        if searched is None or self._busy or searched[0] != self._referral_id:
+            self.live_refresh.done()  # nothing shown to follow, or a change's own reload is on its way
+            return
+        rid, q = searched
+        services, actor = self.ctx.services, self.ctx.actor
+
+        def failed(exc: BaseException) -> None:
+            self.live_refresh.done()
+            self.show_error(exc)
+
+        self.run(
+            "find",
+            lambda: services.booking.search_slots(actor, rid, q),
+            lambda s: self._followed(s, changes),
+            failed,
+        )
+
+    def _followed(self, search: SlotSearch, changes: FeedChanges) -> None:
+        self.live_refresh.done()
+        self._show_needs(search.needs)
+        taken = self.slots.follow_search(search, SLOT_LIMIT)
+        if taken is None:
+            return
+        change = changes.last("slot", taken.slot_id)
+        where = change.where() if change is not None else " at another desk"
+        if self.confirm.pending and self._asked_slot == taken.slot_id:
+            self.confirm.reject()  # its question was about the slot now gone
+        self.banner.warning(
+            f"The slot you chose was just taken{where}: {slot_summary(taken)}. The next one is selected."
+        )
 
     def selected_slot(self) -> SlotRow | None:
         return self.slots.selected_slot()
@@ -357,7 +412,7 @@ class BookingPanel(ReferralPanel):
         if slot is None or self._busy or rid is None:
             return
         change = changes.book(self.ctx.services.booking, self.ctx.actor, rid, slot, self.needs)
-        self._ask(change, return_focus=self.table)
+        self._ask(change, return_focus=self.table, slot=slot)
 
     def book(self, slot: SlotRow) -> None:
         """Book this slot now (the confirm bar's Enter lands here)."""
@@ -377,7 +432,7 @@ class BookingPanel(ReferralPanel):
         if reason is None:
             return
         change = changes.rebook(self.ctx.services.booking, self.ctx.actor, live, slot, reason, self.needs)
-        self._ask(change, return_focus=self.table)
+        self._ask(change, return_focus=self.table, slot=slot)
 
     def request_cancel(self, *, by_patient: bool) -> None:
         live = self.live
@@ -412,7 +467,10 @@ class BookingPanel(ReferralPanel):
             return None
         return reason
 
-    def _ask(self, change: AppointmentChange, *, return_focus: QWidget | None = None) -> None:
+    def _ask(
+        self, change: AppointmentChange, *, return_focus: QWidget | None = None, slot: SlotRow | None = None
+    ) -> None:
+        self._asked_slot = slot.slot_id if slot is not None else None  # what the question is about
         self.confirm.ask(
             change.question, change.yes, lambda: self._start_change(change), return_focus=return_focus
         )

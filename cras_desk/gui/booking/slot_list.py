@@ -3,6 +3,10 @@
 The soonest slot is selected as a search comes back, so Return books it. When a slot is taken
 under the advisor, the list is fetched again and keeps its place (`keep_place` before the search):
 the taken slot's neighbour is selected.
+
+A live refresh (another desk took or freed a place) changes the list in place (`follow_search`):
+the slot selected, the scroll place and the focus stay; if the slot the advisor had chosen is gone,
+its neighbour is selected and the caller is told, to say so.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QTableView, QVBoxLayout, QWidget
 from cras_desk.gui.booking.needs_text import count_text
 from cras_desk.gui.booking.slots_model import SlotTableModel
 from cras_desk.gui.widgets.announcer import announce
-from cras_desk.gui.widgets.tables import setup_table
+from cras_desk.gui.widgets.tables import keeping_place, setup_table
 from cras_desk.gui.widgets.vertical_scroll import reveal_current
 from cras_desk.services.booking import SlotRow, SlotSearch
 
@@ -61,6 +65,23 @@ class SlotList(QWidget):
                 reveal_current(self.table)  # the row Return books, in view on a short screen
         self._reselect_row = 0
 
+    def follow_search(self, search: SlotSearch, limit: int) -> SlotRow | None:
+        """The same search read again after other desks' changes, applied in place. Returns the
+        slot the advisor had chosen if it has gone from the list (taken), else None."""
+        chosen = self.selected_slot()
+        with keeping_place(self.table, self.model, _slot_key):
+            self.model.update_rows(search.slots, _slot_key)
+        self.count_label.setText(count_text(search, limit))
+        if chosen is None or self.model.row_of(chosen.slot_id) >= 0:
+            return None
+        # Qt has moved the current row to the taken slot's neighbour: select it, so Return books it.
+        current = self.table.currentIndex()
+        if current.isValid():
+            self.table.selectRow(current.row())
+        elif self.model.rowCount():
+            self.table.selectRow(0)
+        return chosen
+
     def keep_place(self) -> None:
         """The next search selects the row now current (the neighbour of a slot just taken)."""
         self._reselect_row = max(0, self.table.currentIndex().row())
@@ -71,3 +92,7 @@ class SlotList(QWidget):
             return self.model.slot(rows[0].row())
         index = self.table.currentIndex()
         return self.model.slot(index.row()) if index.isValid() else None
+
+
+def _slot_key(row: SlotRow) -> int:
+    return row.slot_id

@@ -1,95 +1,78 @@
-"""Tells the dashboard when its data has changed: the change feed's newest sequence number moved.
+"""Tells the dashboard when its data has changed, from the desk's one change watch.
 
-Every figure rests on referrals, slots, bookings, calls and letters, all of them written to the
-change feed (cras_desk.db.change_feed), by this desk or any other. One cheap query ("the newest
-seq?") on the worker thread while the dashboard is on screen; when it has moved the figures are
-loaded again, but not more often than `min_reload_ms`: a busy call centre changes something every
-few seconds, and the figures are aggregates over the whole list, not something to redo each time.
+Every figure rests on referrals, slots, bookings, calls, choices and letters, all of them written
+to the change feed (cras_desk.db.change_feed) by this desk or any other. The desk already reads
+the feed whenever another desk commits (worklist/live.py); this watch follows those reads
+(follow()) rather than asking the database anything itself. When the data has moved the figures
+are loaded again, but not more often than `min_reload_ms`: a busy call centre changes something
+every few seconds, and the figures are aggregates over the whole list, not something to redo each
+time. Off screen nothing is loaded; back on screen, once, if anything moved meanwhile.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal, SignalInstance
 
-from cras_desk.db import change_feed
-from cras_desk.db.engine import Database
-from cras_desk.gui.tasks import TaskRunner
+from cras_desk.gui.live_view import FeedChanges
 
-POLL_MS = 15_000
 MIN_RELOAD_MS = 60_000
+# What the figures are computed from; a phone number marked wrong or a note moves none of them.
+FIGURE_ENTITIES = frozenset({"referral", "slot", "booking", "contact_attempt", "choice_offer", "letter"})
 
 
 class ChangeWatch(QObject):
     changed = Signal()  # the data moved since the figures on screen were loaded
 
-    def __init__(
-        self,
-        db: Database,
-        tasks: TaskRunner,
-        parent: QObject | None = None,
-        *,
-        poll_ms: int = POLL_MS,
-        min_reload_ms: int = MIN_RELOAD_MS,
-    ) -> None:
+    def __init__(self, parent: QObject | None = None, *, min_reload_ms: int = MIN_RELOAD_MS) -> None:
         super().__init__(parent)
-        self._db = db
-        self._tasks = tasks
-        self._loaded_seq: int | None = None  # the feed's newest seq when the figures shown were asked for
-        self._seen_seq: int | None = None
-        self._in_flight = False
+        self._moved = False  # a relevant change since the figures shown were asked for
+        self._on = False  # the dashboard is on screen
         self._min_reload_ms = min_reload_ms
         self._since_reload = QElapsedTimer()
-        self.timer = QTimer(self)
-        self.timer.setInterval(poll_ms)
-        self.timer.timeout.connect(self.poll)
+        self.seen = 0  # relevant feed reads (for tests)
         self._held = QTimer(self)  # a change seen too soon after a reload waits for its turn
         self._held.setSingleShot(True)
         self._held.timeout.connect(self._fire)
 
+    def follow(self, seen: SignalInstance) -> None:
+        """Listen to the desk's change watch (LiveUpdates.changes_seen)."""
+        seen.connect(self.feed_read)
+
+    @property
+    def active(self) -> bool:
+        return self._on
+
     def start(self) -> None:
-        self.timer.start()
+        """On screen: a change seen while it was off is loaded now (within the minimum)."""
+        self._on = True
+        if self._moved:
+            self._due()
 
     def stop(self) -> None:
-        self.timer.stop()
+        self._on = False
         self._held.stop()
 
     def loading(self) -> None:
-        """The figures are being loaded now: what the feed holds now is what they will show."""
-        self._loaded_seq = self._seen_seq
+        """The figures are being loaded now: what has changed so far is what they will show."""
+        self._moved = False
         self._held.stop()
         self._since_reload.start()
 
-    def mark(self, seq: int) -> None:
-        """The feed's newest seq as it was when the figures were loaded (read in the same task)."""
-        self._loaded_seq = seq
-        self._seen_seq = seq if self._seen_seq is None else max(self._seen_seq, seq)
-
-    def latest_seq(self) -> int:
-        """For the loading task, on the worker thread."""
-        with self._db.read() as s:
-            return change_feed.latest_seq(s)
-
-    def poll(self) -> None:
-        if self._in_flight:
+    def feed_read(self, changes: FeedChanges) -> None:
+        if not changes.touches(FIGURE_ENTITIES):
             return
-        self._in_flight = True
-        self._tasks.run(self.latest_seq, self._polled, self._poll_failed)
+        self.seen += 1
+        self._moved = True
+        if self._on:
+            self._due()
 
-    def _polled(self, seq: int) -> None:
-        self._in_flight = False
-        self._seen_seq = seq
-        if self._loaded_seq is None or seq == self._loaded_seq:
-            return
+    def _due(self) -> None:
         waited = self._since_reload.elapsed() if self._since_reload.isValid() else self._min_reload_ms
         if waited >= self._min_reload_ms:
             self._fire()
         elif not self._held.isActive():
             self._held.start(self._min_reload_ms - waited)
 
-    def _poll_failed(self, _exc: BaseException) -> None:
-        # The main window's own poll says when the database is away; the next poll tries again.
-        self._in_flight = False
-
     def _fire(self) -> None:
-        if self.timer.isActive():
+        if self._on and self._moved:
             self.changed.emit()

@@ -4,7 +4,7 @@ For team leads and admins (the main window shows the tab to them only; anyone el
 the view sees the service's refusal and no figures). Every figure is an SQL aggregate computed
 on the worker thread, one task per group, so the quick ones are painted while the forecast is
 still being fitted; the screen loads again when the lead changes the scope, presses F5, or the
-change feed shows the data has moved while the screen is open (change_watch.py).
+desk's change watch reads that the data has moved while the screen is open (change_watch.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, SignalInstance
 from PySide6.QtGui import QFont, QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 from shiboken6 import isValid
@@ -121,7 +121,6 @@ class DashboardView(QWidget):
         ctx: DeskContext,
         parent: QWidget | None = None,
         *,
-        poll_ms: int | None = None,
         min_reload_ms: int | None = None,
     ) -> None:
         super().__init__(parent)
@@ -139,10 +138,9 @@ class DashboardView(QWidget):
         self.loaded_at: datetime | None = None
         self.loads_finished = 0
         self._quiet = False
-        watch_args = {
-            k: v for k, v in (("poll_ms", poll_ms), ("min_reload_ms", min_reload_ms)) if v is not None
-        }
-        self.watch = ChangeWatch(ctx.services.db, ctx.tasks, self, **watch_args)
+        self._moved_while_loading = False
+        watch_args = {"min_reload_ms": min_reload_ms} if min_reload_ms is not None else {}
+        self.watch = ChangeWatch(self, **watch_args)
         self.watch.changed.connect(self._data_changed)
         self._early: dict[str, Any] = {}  # figures that came back before the scope's names did
         if ctx.actor.is_lead:
@@ -300,11 +298,13 @@ class DashboardView(QWidget):
         super().showEvent(event)
         if self._refused and not self.ctx.actor.is_lead:
             return
-        self.watch.start()
         if self._current is None:
             self.refresh()
-        else:
-            self.watch.poll()  # back on the screen: load again if anything moved meanwhile
+        self.watch.start()  # back on the screen: loads again if anything moved meanwhile
+
+    def follow(self, seen: SignalInstance) -> None:
+        """Follow the desk's change watch (LiveUpdates.changes_seen)."""
+        self.watch.follow(seen)
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
@@ -416,8 +416,12 @@ class DashboardView(QWidget):
             self._load()
 
     def _data_changed(self) -> None:
-        if self._current is not None and not self._pending:
-            self._load(quiet=True)
+        if self._current is None:
+            return
+        if self._pending:
+            self._moved_while_loading = True  # once this load is painted, one more
+            return
+        self._load(quiet=True)
 
     def _load(self, *, quiet: bool = False) -> None:
         self._requests += 1
@@ -434,9 +438,10 @@ class DashboardView(QWidget):
         self._failed_groups = set()
         self._early = {}
         self.watch.loading()
+        self._moved_while_loading = False
         actor, scope, within = self.ctx.actor, request.scope, request.book_within_days
         now = utcnow()
-        self._run("seq", self.watch.latest_seq, self.watch.mark, lambda _e: None)
+
         # Every group from one read of the database (the service shares what the groups have in
         # common): on SQLite at 300,000 referrals 0.4 s, against 1.8 s asked for one by one.
         def everything() -> Any:
@@ -505,6 +510,8 @@ class DashboardView(QWidget):
             self.banner.clear()
         if not self._quiet or self._failed_groups:
             announce(self, self.headline())
+        if self._moved_while_loading and self.watch.active:
+            QTimer.singleShot(0, self, lambda: self._load(quiet=True))
 
     def _panels_of(self, group: str) -> list[FigurePanel | WarningsPanel]:
         panels: dict[str, list[FigurePanel | WarningsPanel]] = {

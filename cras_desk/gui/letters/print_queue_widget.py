@@ -10,6 +10,11 @@ Nothing here touches the database or reportlab on the UI thread: the queue and p
 through run_in_background (the desk's one database worker, TaskRunner.run), and a batch run has
 its own thread so a thousand letters do not hold up the desk's other queries. Cancel stops the
 batch after the letter in hand; what was printed stays printed, the rest stays queued.
+
+Live (follow()): a letter queued, printed or withdrawn at any desk reloads the list in one read on
+the worker, in place: the letter selected, the scroll place and the focus stay. If the letter
+being previewed leaves the list (printed or withdrawn elsewhere), that is said, with where and by
+whom, and its neighbour is shown; nothing else is said.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, QThread, Signal, SignalInstance, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -42,9 +48,11 @@ from cras_desk.domain.enums import LetterStatus
 from cras_desk.gui.letters.batch_worker import BatchWorker
 from cras_desk.gui.letters.pdf_printing import PrintFailed, prepare_printer, print_pdf, print_pdf_bytes
 from cras_desk.gui.letters.queue_model import VIEWS, LetterQueueModel
+from cras_desk.gui.live_view import FeedChanges, LiveRefresh
 from cras_desk.gui.widgets.announcer import Announcer
 from cras_desk.gui.widgets.column_fit import fit_columns
 from cras_desk.gui.widgets.tab_order import set_tab_order
+from cras_desk.gui.widgets.tables import keeping_place
 from cras_desk.services.actor import Actor
 from cras_desk.services.letters import LetterService, PrintRun, QueuedLetter
 
@@ -189,7 +197,17 @@ class PrintQueueWidget(QWidget):
                 self.preview,
             ]
         )
+        # Letters only; what this user prints from here repaints itself.
+        self.live_refresh = LiveRefresh(self, {"letter"}, self._live_refresh, mine=actor.user_id)
         self.refresh()
+
+    def follow(self, seen: SignalInstance) -> None:
+        """Follow the desk's change watch (LiveUpdates.changes_seen)."""
+        self.live_refresh.follow(seen)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.live_refresh.shown()  # letters queued or printed while another screen was in front
 
     # --- queue ----------------------------------------------------------------------------------
 
@@ -207,8 +225,67 @@ class PrintQueueWidget(QWidget):
             self.team_combo.setCurrentIndex(max(0, self.team_combo.findData(all_teams)))
         self.view_combo.setCurrentIndex(next(i for i, v in enumerate(VIEWS) if v[1] is status))
 
+    def _live_refresh(self, changes: FeedChanges) -> None:
+        service, actor = self._service, self._actor
+        status, all_teams = self.view, self.all_teams
+
+        def failed(exc: BaseException) -> None:
+            self.live_refresh.done()
+            self._on_error(exc)
+
+        self._run(
+            lambda: (status, all_teams, service.queue(actor, status=status, all_teams=all_teams)),
+            lambda result: self._on_live_queue(result, changes),
+            failed,
+        )
+
+    def _on_live_queue(
+        self, result: tuple[LetterStatus, bool, list[QueuedLetter]], changes: FeedChanges
+    ) -> None:
+        self.live_refresh.done()
+        status, all_teams, letters = result
+        if (status, all_teams) != (self.view, self.all_teams):
+            return  # the user has changed the list meanwhile; its own refresh is on the way
+        shown = self._preview_id
+        before = self._letter(shown) if shown is not None else None
+        with keeping_place(self.table, self.model, _letter_key):
+            self.model.update_rows(letters, _letter_key)
+        self._count(status, len(letters))
+        if shown is None or before is None:
+            if self._preview_id is None and letters:
+                self.table.selectRow(0)
+            return
+        if self.model.row_of(shown) is not None:
+            return
+        # The letter in the preview has left this list at another desk: say so, show its neighbour.
+        change = changes.last("letter", shown)
+        where = change.where() if change is not None else ""
+        by = f" by {change.by}" if change is not None and change.by else ""
+        self.status_announcer.announce(
+            f"The letter you selected ({before.reference}) was just {_gone_word(status)}{where}{by}."
+        )
+        current = self.table.currentIndex()
+        if current.isValid():
+            self.table.selectRow(current.row())
+        elif letters:
+            self.table.selectRow(0)
+        else:
+            self._clear_preview()
+
+    def _count(self, status: LetterStatus, n: int) -> None:
+        _label, _status, name, empty = VIEWS[self.view_combo.currentIndex()]
+        self.table.setAccessibleName(name)
+        words = {
+            LetterStatus.QUEUED: "waiting",
+            LetterStatus.WITHDRAWN: "withdrawn",
+            LetterStatus.PRINTED: "printed",
+        }
+        self.count_label.setText(empty if n == 0 else f"{n} letter{'s' if n != 1 else ''} {words[status]}")
+        self.batch_button.setEnabled(status is LetterStatus.QUEUED and n > 0 and self._thread is None)
+
     @Slot()
     def refresh(self) -> None:
+        self.live_refresh.forget()  # this read covers whatever waited
         service, actor = self._service, self._actor
         status, all_teams = self.view, self.all_teams
         self._run(
@@ -223,16 +300,8 @@ class PrintQueueWidget(QWidget):
             return  # the user has changed the list meanwhile; its own refresh is on the way
         keep = self._preview_id
         self.model.set_letters(letters)
-        _label, _status, name, empty = VIEWS[self.view_combo.currentIndex()]
-        self.table.setAccessibleName(name)
         n = len(letters)
-        words = {
-            LetterStatus.QUEUED: "waiting",
-            LetterStatus.WITHDRAWN: "withdrawn",
-            LetterStatus.PRINTED: "printed",
-        }
-        self.count_label.setText(empty if n == 0 else f"{n} letter{'s' if n != 1 else ''} {words[status]}")
-        self.batch_button.setEnabled(status is LetterStatus.QUEUED and n > 0 and self._thread is None)
+        self._count(status, n)
         row = self.model.row_of(keep) if keep is not None else None
         if row is None and n:
             row = 0
@@ -508,3 +577,14 @@ class PrintQueueWidget(QWidget):
         message = str(exc) or exc.__class__.__name__
         self.status_announcer.announce(message)
         self.error.emit(message)
+
+
+def _letter_key(letter: QueuedLetter) -> int:
+    return letter.id
+
+
+def _gone_word(listed: LetterStatus) -> str:
+    """What became of a letter that left this list at another desk."""
+    if listed is LetterStatus.QUEUED:
+        return "printed or withdrawn"
+    return "changed"

@@ -2,6 +2,11 @@
 
 For team leads and admins. An advisor who reaches it anyway sees the refusal the service gives
 (AssignmentService refuses every call from an advisor); nothing of the team's work is shown.
+
+Live: a referral changed at any desk (a claim, a call, a move by another lead) reloads the
+workload and the chosen advisor's list in one read on the worker, in place: the advisor chosen,
+the referrals selected, the scroll place and the focus stay. Nothing is said unless a selected
+referral was changed or moved away by someone else.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal, SignalInstance
 from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -30,6 +35,7 @@ from shiboken6 import isValid
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import PermissionDenied
 from cras_desk.gui.desk_context import DeskContext
+from cras_desk.gui.live_view import FeedChanges, LiveRefresh
 from cras_desk.gui.team.models import AdvisorReferralsModel, WorkloadModel
 from cras_desk.gui.widgets.announcer import announce
 from cras_desk.gui.widgets.banner import MessageBanner
@@ -37,7 +43,7 @@ from cras_desk.gui.widgets.confirm_bar import ConfirmBar
 from cras_desk.gui.widgets.error_text import describe_error
 from cras_desk.gui.widgets.panel_keys import PanelKeys
 from cras_desk.gui.widgets.tab_order import set_entry, set_tab_order
-from cras_desk.gui.widgets.tables import setup_table
+from cras_desk.gui.widgets.tables import keeping_place, setup_table
 from cras_desk.services.actor import Actor
 from cras_desk.services.assignment import UNASSIGNED_ID, AdvisorLoad
 from cras_desk.services.bundle import ServiceBundle
@@ -60,6 +66,16 @@ MAX_UNASSIGNED_PAGES = 5  # the pool is read page by page from the team's list; 
 class _Team:
     loads: list[AdvisorLoad]
     advisors: list[tuple[int, str]]
+    rows_of: int | None = None  # a live refresh: the advisor whose referrals `rows` are
+    rows: list[WorklistRow] | None = None
+
+
+def _load_key(load: AdvisorLoad) -> int:
+    return load.user_id
+
+
+def _row_key(row: WorklistRow) -> int:
+    return row.referral_id
 
 
 class TeamLeadView(QWidget):
@@ -74,6 +90,8 @@ class TeamLeadView(QWidget):
         self._refused = False
         self._referral_id: int | None = None
         self._build()
+        # Only referrals move the workload; the lead's own moves from here repaint themselves.
+        self.live_refresh = LiveRefresh(self, {"referral"}, self._live_refresh, mine=ctx.actor.user_id)
         keys = PanelKeys(self)
         keys.add("F5", self.refresh)
         keys.add("Ctrl+Return", self.request_reassign_selected)
@@ -198,7 +216,12 @@ class TeamLeadView(QWidget):
         super().showEvent(event)
         # Every time the lead comes back to the view: the workload moves all day.
         if not self._busy:
+            self.live_refresh.forget()  # what changed while it was hidden, this read shows
             self.refresh()
+
+    def follow(self, seen: SignalInstance) -> None:
+        """Follow the desk's change watch (LiveUpdates.changes_seen)."""
+        self.live_refresh.follow(seen)
 
     # -- background work --------------------------------------------------------------------------
 
@@ -220,6 +243,7 @@ class TeamLeadView(QWidget):
         self.ctx.tasks.run(fn, done, failed, key=f"TeamLeadView:{id(self)}:{name}" if name else None)
 
     def _failed(self, exc: BaseException) -> None:
+        self.live_refresh.done()
         if isinstance(exc, PermissionDenied):
             self._refuse(str(exc))
             return
@@ -255,20 +279,79 @@ class TeamLeadView(QWidget):
 
         self._run("team", fetch, self._team_loaded)
 
-    def _team_loaded(self, team: _Team) -> None:
-        self._refused = False
-        self.refusal_label.hide()
-        self.content.show()
+    def _live_refresh(self, changes: FeedChanges) -> None:
+        """Another desk changed referrals: the workload and the chosen advisor's list, one read."""
+        if self._busy or self._refused or self._team is None:
+            self.live_refresh.done()  # a move's own refresh, or the first load, is on its way
+            return
+        services, actor, team = self.ctx.services, self.ctx.actor, self._team_id()
         chosen = self.chosen_advisor()
-        target = self.target_combo.currentData()
+        uid = chosen.user_id if chosen is not None else None
+        scope = Scope.ALL if actor.role is Role.ADMIN else Scope.TEAM
+
+        def fetch() -> _Team:
+            loads = services.assignment.workload(actor, team)
+            advisors = services.assignment.advisors(actor, team)
+            rows = _fetch_rows(services, actor, scope, uid) if uid is not None else None
+            return _Team(loads, advisors, uid, rows)
+
+        self._run("team", fetch, lambda fresh: self._live_loaded(fresh, changes))
+
+    def _live_loaded(self, team: _Team, changes: FeedChanges) -> None:
+        self.live_refresh.done()
+        chosen = self.chosen_advisor()
+        if self._busy or chosen is None or team.rows_of != chosen.user_id or team.rows is None:
+            self._team_loaded(team)  # the lead moved on meanwhile: as F5 would
+            return
+        if self.workload_model.row_of(chosen.user_id) < 0 or all(
+            load.user_id != chosen.user_id for load in team.loads
+        ):
+            self._team_loaded(team)
+            return
         self._team = team
-        self.workload_model.set_loads(team.loads)
+        with keeping_place(self.workload_table, self.workload_model, _load_key):
+            self.workload_model.update_rows(team.loads, _load_key)
+        if [(i, n) for i, n in team.advisors] != self._advisor_items():
+            self._fill_targets(team.advisors)
+        selected = set(self.selected_referral_ids())
+        before = {r.referral_id: r for r in self.referrals_model.rows()}
+        with keeping_place(self.referrals_table, self.referrals_model, _row_key):
+            self.referrals_model.update_rows(team.rows, _row_key)
+        load = next(load for load in team.loads if load.user_id == chosen.user_id)
+        self._say_rows(load, len(team.rows))
+        self._set_enabled()
+        after = {r.referral_id: r for r in team.rows}
+        gone = [rid for rid in selected if rid not in after]
+        altered = [rid for rid in selected if rid in after and after[rid] != before.get(rid)]
+        said = _selection_news(gone, altered, changes)
+        if said:
+            self.banner.info(said)  # spoken, too
+
+    def _advisor_items(self) -> list[tuple[int, str]]:
+        items = [
+            (self.target_combo.itemData(i), self.target_combo.itemText(i))
+            for i in range(self.target_combo.count())
+        ]
+        return [(int(uid), name) for uid, name in items if uid != POOL]
+
+    def _fill_targets(self, advisors: list[tuple[int, str]]) -> None:
+        target = self.target_combo.currentData()
         self.target_combo.clear()
-        for uid, name in team.advisors:
+        for uid, name in advisors:
             self.target_combo.addItem(name, uid)
         self.target_combo.addItem("Nobody: back to the team's unassigned pool", POOL)
         index = self.target_combo.findData(target) if target is not None else -1
         self.target_combo.setCurrentIndex(max(index, 0))
+
+    def _team_loaded(self, team: _Team) -> None:
+        self.live_refresh.done()
+        self._refused = False
+        self.refusal_label.hide()
+        self.content.show()
+        chosen = self.chosen_advisor()
+        self._team = team
+        self.workload_model.set_loads(team.loads)
+        self._fill_targets(team.advisors)
         row = self.workload_model.row_of(chosen.user_id) if chosen else -1
         if row < 0:
             # Start on the first advisor with work (the pool row comes first).
@@ -328,10 +411,12 @@ class TeamLeadView(QWidget):
         if chosen is None or chosen.user_id != load.user_id:
             return
         self.referrals_model.set_rows(rows)
-        shown = len(rows)
+        self._say_rows(load, len(rows))
+        self._set_enabled()
+
+    def _say_rows(self, load: AdvisorLoad, shown: int) -> None:
         extra = f" (first {shown} of {load.open})" if shown < load.open else ""
         self.referrals_label.setText(f"Open referrals of {load.name}: {load.open}{extra}")
-        self._set_enabled()
 
     def selected_referral_ids(self) -> list[int]:
         rows = sorted(i.row() for i in self.referrals_table.selectionModel().selectedRows())
@@ -453,6 +538,22 @@ class TeamLeadView(QWidget):
             self.changed.emit(rid)
         self.reassigned.emit(moved)
         self.refresh()
+
+
+def _selection_news(gone: list[int], altered: list[int], changes: FeedChanges) -> str:
+    """What a live refresh did to the referrals the lead had selected, said once ("" if nothing)."""
+    if not gone and not altered:
+        return ""
+    first = changes.last("referral", (gone or altered)[0])
+    where = first.where() if first is not None else ""
+    by = f" by {first.by}" if first is not None and first.by else ""
+    if gone:
+        n = len(gone)
+        what = "A referral you selected was" if n == 1 else f"{n} referrals you selected were"
+        return f"{what} just moved off this list{where}{by}."
+    n = len(altered)
+    what = "A referral you selected was" if n == 1 else f"{n} referrals you selected were"
+    return f"{what} just changed{where}{by}."
 
 
 def _fetch_rows(services: ServiceBundle, actor: Actor, scope: Scope, user_id: int) -> list[WorklistRow]:

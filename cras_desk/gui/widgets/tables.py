@@ -48,6 +48,30 @@ def setup_table(table: QTableView, name: str, *, multi: bool = False) -> None:
         corner.setAccessibleName(f"{name}: select all" if multi else f"{name}: corner")
 
 
+@contextmanager
+def keeping_place(
+    table: QTableView, model: RowTableModel[Any, Any], key: Callable[[Any], object]
+) -> Iterator[None]:
+    """Around a model.update_rows: the row at the top of the view stays at the top (rows added or
+    taken away above it would otherwise slide the list under the reader's eyes)."""
+    top = table.rowAt(0)
+    row = model.row_at(top) if top >= 0 else None
+    anchor = key(row) if row is not None else None
+    shift = table.rowViewportPosition(top) if top >= 0 else 0  # how far the top row is scrolled up
+    yield
+    if anchor is None:
+        return
+    now = model.row_where(lambda r: key(r) == anchor)
+    if now < 0 or now == top:
+        return
+    table.updateGeometries()  # the scroll range, for the rows just added
+    bar = table.verticalScrollBar()
+    if table.verticalScrollMode() is QAbstractItemView.ScrollMode.ScrollPerItem:
+        bar.setValue(bar.value() + now - top)
+    else:
+        bar.setValue(bar.value() + table.rowViewportPosition(now) - shift)
+
+
 class TableColumn(IntEnum):
     """A table's columns, numbered in the order written, each member's value its heading.
 
@@ -99,6 +123,66 @@ class RowTableModel(QAbstractTableModel, Generic[R, C]):
     def set_rows(self, rows: Iterable[R]) -> None:
         with self.resetting():
             self._rows = list(rows)
+
+    def update_rows(self, rows: Iterable[R], key: Callable[[R], object]) -> bool:
+        """Replace the rows in place, matching old and new by `key`: rows gone are removed, new ones
+        inserted where they belong, the rest changed where they stand, so a view keeps its selection,
+        current row and scroll place (a reset would drop them). True if anything changed."""
+        new = list(rows)
+        new_keys = [key(r) for r in new]
+        wanted = set(new_keys)
+        changed = False
+        # Rows gone, from the bottom up (each run of them in one removal).
+        i = len(self._rows) - 1
+        while i >= 0:
+            if key(self._rows[i]) in wanted:
+                i -= 1
+                continue
+            last = i
+            while i >= 0 and key(self._rows[i]) not in wanted:
+                i -= 1
+            self.beginRemoveRows(QModelIndex(), i + 1, last)
+            del self._rows[i + 1 : last + 1]
+            self.endRemoveRows()
+            changed = True
+        # Rows kept but in another order: one layout change, persistent indexes following their keys.
+        kept = {key(r) for r in self._rows}
+        order = [k for k in new_keys if k in kept]
+        if [key(r) for r in self._rows] != order:
+            self.layoutAboutToBeChanged.emit()
+            at = {k: n for n, k in enumerate(order)}
+            old_keys = [key(r) for r in self._rows]
+            self._rows.sort(key=lambda r: at[key(r)])
+            before = self.persistentIndexList()
+            after = [self.index(at[old_keys[p.row()]], p.column()) for p in before]
+            self.changePersistentIndexList(before, after)
+            self.layoutChanged.emit()
+            changed = True
+        # New rows, each run of them where it belongs.
+        n = 0
+        while n < len(new):
+            if n < len(self._rows) and key(self._rows[n]) == new_keys[n]:
+                n += 1
+                continue
+            end = n
+            while end < len(new) and new_keys[end] not in kept:
+                end += 1
+            self.beginInsertRows(QModelIndex(), n, end - 1)
+            self._rows[n:n] = new[n:end]
+            self.endInsertRows()
+            changed = True
+            n = end
+        # Rows that stayed: their new contents.
+        first = next(
+            (n for n, (old, row) in enumerate(zip(self._rows, new, strict=True)) if old != row), None
+        )
+        if first is not None:
+            last = max(n for n, (old, row) in enumerate(zip(self._rows, new, strict=True)) if old != row)
+            self._rows = new
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(self.columns) - 1))
+            changed = True
+        self._rows = new
+        return changed
 
     def rows(self) -> list[R]:
         return list(self._rows)

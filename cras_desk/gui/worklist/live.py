@@ -22,6 +22,7 @@ from cras_desk.db.connection_errors import is_connection_error
 from cras_desk.db.engine import Database
 from cras_desk.db.models import User
 from cras_desk.domain.clock import to_london
+from cras_desk.gui.live_view import FeedChange, FeedChanges, feed_changes
 from cras_desk.gui.tasks import TaskRunner
 
 # The safety net under the change signal: a desk that missed a wake-up still catches up this
@@ -57,6 +58,9 @@ class LiveUpdates(QObject):
     referrals_changed = Signal(object)  # set[int] of referral ids changed since the last poll
     changed_elsewhere = Signal(object)  # the same, as {referral id: ChangedElsewhere}
     flooded = Signal()  # too many changes to patch row by row: reload the list
+    # Every read that found changes, this desk's own included, for the other screens to follow
+    # (gui/live_view.py); a flood as FeedChanges(everything=True).
+    changes_seen = Signal(object)
     connection_changed = Signal(bool, str)  # connected?, a message for the status bar
     _woken = Signal()  # from the change signal's thread: queued to this object's thread
 
@@ -105,37 +109,49 @@ class LiveUpdates(QObject):
         self._in_flight = True
         db, cursor, me = self._db, self._cursor, self._ignore_user
 
-        def work() -> tuple[change_feed.FeedCursor, dict[int, ChangedElsewhere], bool]:
+        def work() -> tuple[change_feed.FeedCursor, dict[int, ChangedElsewhere], FeedChanges]:
             with db.read() as s:
                 if cursor is None:
-                    return change_feed.cursor_now(s), {}, False
+                    return change_feed.cursor_now(s), {}, FeedChanges()
                 changes, after = change_feed.changes_after(s, cursor, limit=FEED_LIMIT)
-                theirs = [c for c in changes if c.entity == "referral" and (me is None or c.user_id != me)]
-                names = _names(s, {c.user_id for c in theirs if c.user_id is not None})
+                names = _names(s, {c.user_id for c in changes if c.user_id is not None})
+                seen = feed_changes(
+                    FeedChange(
+                        c.entity, c.entity_id, c.op, c.user_id, names.get(c.user_id or 0), c.desk, c.at
+                    )
+                    for c in changes
+                )
+            theirs = [c for c in seen.changes if c.entity == "referral" and (me is None or c.user_id != me)]
             notes = {
-                c.entity_id: ChangedElsewhere(c.entity_id, c.desk, names.get(c.user_id or 0), c.at)
+                c.entity_id: ChangedElsewhere(c.entity_id, c.desk, c.by, c.at)
                 for c in theirs  # in feed order: the last change of each referral is kept
             }
-            return after, notes, len(changes) >= FEED_LIMIT
+            if len(changes) >= FEED_LIMIT:
+                seen = FeedChanges(everything=True)
+            return after, notes, seen
 
         self._tasks.run(work, self._done, self._failed)
 
-    def _done(self, result: tuple[change_feed.FeedCursor, dict[int, ChangedElsewhere], bool] | None) -> None:
+    def _done(
+        self, result: tuple[change_feed.FeedCursor, dict[int, ChangedElsewhere], FeedChanges] | None
+    ) -> None:
         self._in_flight = False
         if self._again:
             self._again = False
             QTimer.singleShot(0, self.poll)
         if result is None:
             return
-        cursor, notes, flooded = result
+        cursor, notes, seen = result
         self._cursor = cursor
         self._set_connected(True, "Database connected")
-        if flooded:
+        if seen.everything:
             self._cursor = None  # start again from "now" after the reload
             self.flooded.emit()
         elif notes:
             self.referrals_changed.emit(set(notes))
             self.changed_elsewhere.emit(notes)
+        if seen:
+            self.changes_seen.emit(seen)
 
     def _failed(self, exc: BaseException) -> None:
         self._in_flight = False
