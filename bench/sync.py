@@ -8,8 +8,9 @@
   (referrals_changed). p50/p95/max over every change, on PostgreSQL and on SQLite.
 - notify_roundtrip: the floor on PostgreSQL, a bare psycopg NOTIFY to a LISTENing connection.
 - idle_statements_per_s_per_desk: statements an idle desk's LiveUpdates sends the database.
-- outbox: calls queued offline, then replayed through a connection that drops at one COMMIT
-  after the server committed it (mid-replay), then replayed again; duplicates and lost counted.
+- outbox: calls saved while the server is stopped (the service fails, the outbox keeps them),
+  then replayed with every server process SIGKILLed once mid-replay, the server restarted and the
+  replay resumed; duplicates and lost counted from the rows (outbox_run says how).
 
 Acceptance: PostgreSQL visible_p95_ms <= 300, SQLite visible_p95_ms <= 1000, idle statements per
 second <= 1, outbox duplicates 0 and lost 0. The last line is one JSON object.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -34,8 +36,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from sqlalchemy import event, func, select
 
+from cras_desk.db.connection_errors import is_connection_error
 from cras_desk.db.engine import Database, sqlite_url
-from cras_desk.db.local_postgres import PostgresServer
 from cras_desk.db.migrate import upgrade
 from cras_desk.db.models import ContactAttempt, Referral, User
 from cras_desk.demo.seed import seed_database
@@ -51,7 +53,7 @@ from cras_desk.services.idempotency import new_key
 from cras_desk.services.outbox_replay import call_payload, replay
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from commit_proxy import CommitDropProxy
+from restartable_postgres import RestartablePostgres
 
 DESK_A = """
 import sys, time
@@ -191,59 +193,102 @@ def idle_statements(db: Database, seconds: float) -> float:
     return round(count[0] / seconds, 3)
 
 
-def outbox_run(db: Database, server_url: Any, n: int, work: Path) -> dict[str, Any]:
-    a, _b, rids = _two_users(db)
+def outbox_run(server: RestartablePostgres, url: Any, n: int, work: Path, seed: int = 8) -> dict[str, Any]:
+    """n call outcomes saved while the server is stopped, then replayed with the server killed once.
+
+    Queued as a desk does it: the service is tried and fails with a connection error (the server
+    really stopped, pg_ctl stop), and the call goes to the outbox. The server is started and the
+    replay begins; when half the items are committed another thread SIGKILLs every server process
+    a random few milliseconds later, wherever the replay then is (a statement, a COMMIT, between
+    items). The replay stops; the server is started again (crash recovery) and the replay resumed
+    until it runs through. replay_per_s is over the replaying time, the outage not counted.
+    """
+    desk = Database(url)
+    a, _b, rids = _two_users(desk)
     actor = actor_of(a)
-    box = Outbox(work / f"outbox-{db.dialect}.sqlite3")
-    start = utcnow()
+    contact, choice = ContactService(desk), ChoiceService(desk)
+    box = Outbox(work / "outbox-postgresql.sqlite3")
     targets = rids[: max(1, min(len(rids), n // 5))]
-    keys = []
-    for i in range(n):
-        key = new_key()
-        keys.append(key)
-        payload = call_payload(
-            ContactOutcome.NO_ANSWER, start, number_used=None, notes=f"offline {i}", callback_at=None
-        )
-        box.add(ItemKind.CALL_OUTCOME, targets[i % len(targets)], payload, key)
-    with db.read() as s:
+    with desk.read() as s:
         before = s.scalar(select(func.count()).select_from(ContactAttempt)) or 0
+
+    server.stop()
     t0 = time.perf_counter()
-    proxy = None
-    desk = db
-    if server_url is not None:
-        proxy = CommitDropProxy(server_url)
-        desk = Database(proxy.for_database(str(db.url.database)))
-        # Dropped mid-replay: the answer to the n/2-th commit is lost after the server committed.
-        dropped_after = [0]
+    for i in range(n):
+        key, at, rid = new_key(), utcnow(), targets[i % len(targets)]
+        try:
+            contact.record_attempt(actor, rid, ContactOutcome.NO_ANSWER, notes=f"offline {i}", at=at, key=key)
+        except Exception as exc:
+            if not is_connection_error(exc):
+                raise
+        else:
+            raise RuntimeError("the call reached a server that was meant to be stopped")
+        payload = call_payload(
+            ContactOutcome.NO_ANSWER, at, number_used=None, notes=f"offline {i}", callback_at=None
+        )
+        box.add(ItemKind.CALL_OUTCOME, rid, payload, key)
+    queue_s = time.perf_counter() - t0
+    server.start()
 
-        def count_commits(_conn: Any) -> None:
-            dropped_after[0] += 1
-            if dropped_after[0] == n // 2:
-                proxy.drop_next_commit()
+    rng = random.Random(seed)
+    half, killed, commits = threading.Event(), threading.Event(), [0]
 
-        event.listen(desk.engine, "commit", count_commits)
+    def counted(_conn: Any) -> None:
+        commits[0] += 1
+        if commits[0] == n // 2:
+            half.set()
+
+    def killer() -> None:
+        if half.wait(timeout=600):
+            threading.Event().wait(rng.uniform(0.0, 0.005))
+            server.kill()
+            killed.set()
+
+    thread = threading.Thread(target=killer, daemon=True)
+    event.listen(desk.engine, "commit", counted)
+    thread.start()
     rounds = sent = 0
-    while True:
+    outage = 0.0
+    t0 = time.perf_counter()
+    while rounds < 10:
         rounds += 1
-        report = replay(box, actor, ContactService(desk), ChoiceService(desk))
+        report = replay(box, actor, contact, choice)
         sent += report.sent
         if report.stopped_by is None:
             break
-    seconds = time.perf_counter() - t0
-    if proxy is not None:
-        desk.dispose()
-        proxy.close()
-    with db.read() as s:
+        down = time.perf_counter()
+        thread.join(timeout=60)
+        if not killed.is_set():
+            raise RuntimeError(f"the replay stopped without the server being killed: {report.stopped_by}")
+        server.start()
+        outage += time.perf_counter() - down
+    seconds = time.perf_counter() - t0 - outage
+    event.remove(desk.engine, "commit", counted)
+    thread.join(timeout=60)
+    with desk.read() as s:
         after = s.scalar(select(func.count()).select_from(ContactAttempt)) or 0
-        notes = set(s.scalars(select(ContactAttempt.notes).where(ContactAttempt.notes.like("offline %"))))
-    added = after - before
+        per_note = dict(
+            s.execute(
+                select(ContactAttempt.notes, func.count())
+                .where(ContactAttempt.notes.like("offline %"))
+                .group_by(ContactAttempt.notes)
+            ).all()
+        )
+    desk.dispose()
+    wanted = {f"offline {i}" for i in range(n)}
     return {
-        "queued": n,
+        "queued": len(box.items()),
         "replayed": sent,
-        "rounds": rounds,
-        "duplicates": added - len(notes),
-        "lost": n - len(notes),
+        "duplicates": sum(c - 1 for c in per_note.values() if c > 1),
+        "lost": len(wanted - set(per_note)),
         "replay_per_s": round(n / seconds, 1),
+        "rows_added": after - before,
+        "server_killed": killed.is_set(),
+        "killed_after_commits": n // 2,
+        "rounds": rounds,
+        "outage_s": round(outage, 2),
+        "queue_per_s": round(n / queue_s, 1),
+        "still_waiting": box.waiting(),
     }
 
 
@@ -258,7 +303,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="cras-bench-sync-"))
     out: dict[str, Any] = {"bench": "sync"}
 
-    server = PostgresServer.start(work / "pg")
+    # A server of the benchmark's own, which the outbox part stops and kills (not CRAS_PG_URL's).
+    server = RestartablePostgres()  # its own folder under /tmp, which the server's OS user can reach
     pg_url = server.create_database("bench_sync")
     pg = Database(pg_url, interactive=False)
     upgrade(pg.engine)
@@ -269,9 +315,9 @@ def main() -> int:
     print("postgresql", out["postgresql"], flush=True)
     out["idle_statements_per_s_per_desk"] = idle_statements(pg, args.idle_seconds)
     print("idle statements/s", out["idle_statements_per_s_per_desk"], flush=True)
-    out["outbox"] = outbox_run(pg, server.base_url, args.outbox, work)
-    print("outbox", out["outbox"], flush=True)
     pg.dispose()
+    out["outbox"] = outbox_run(server, pg_url, args.outbox, work)
+    print("outbox", out["outbox"], flush=True)
 
     path = work / "sync.sqlite3"
     lite = Database(sqlite_url(path))
