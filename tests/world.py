@@ -342,3 +342,34 @@ class World:
 
     def actor(self, username: str) -> Actor:
         return self.actors[username]
+
+
+def build_trust_world(db: Database) -> None:
+    """The known world plus the people an access check must tell apart: the other team's lead
+    (Wes, West) and a deactivated lead of Amy's own team (Della), whose desk may still be open.
+
+    A separate template, so the exact counts other tests assert on the plain world stand.
+    """
+    build_world(db)
+    with db.write() as s:
+        teams = {t.name: t.id for t in s.scalars(select(Team))}
+        pw = hash_password(PASSWORD)
+        s.add_all(
+            [
+                User(
+                    username="wes",
+                    full_name="Wes Lead",
+                    role=Role.TEAM_LEAD,
+                    team_id=teams["West"],
+                    password_hash=pw,
+                ),
+                User(
+                    username="della",
+                    full_name="Della Deactivated",
+                    role=Role.TEAM_LEAD,
+                    team_id=teams["East"],
+                    password_hash=pw,
+                    active=False,
+                ),
+            ]
+        )

@@ -169,6 +169,10 @@ def _fresh(dbapi_conn: Any, since: tuple[float, float]) -> bool:
     return not readable
 
 
+# Session.info key: the session's connection is the signed-in person's own login role.
+PERSONAL_LOGIN = "cras_personal_login"
+
+
 class Database:
     """The app's handle on one database. Hand it to services; they open a session per call."""
 
@@ -188,8 +192,11 @@ class Database:
         self.statement_watch: StatementWatch | None = None
         if interactive and self.engine.dialect.name != "sqlite":
             self.statement_watch = watch_statements(self.engine, statement_deadline_s)
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
-        self._write = sessionmaker(self.engine.execution_options(cras_write=True), expire_on_commit=False)
+        info = {PERSONAL_LOGIN: personal_login}
+        self._read = sessionmaker(self.engine, expire_on_commit=False, info=info)
+        self._write = sessionmaker(
+            self.engine.execution_options(cras_write=True), expire_on_commit=False, info=info
+        )
 
     @property
     def dialect(self) -> str:

@@ -16,11 +16,9 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cras_desk.db.engine import Database
-from cras_desk.db.models import User
 from cras_desk.domain.clock import today_london
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import PermissionDenied
@@ -29,7 +27,7 @@ from cras_desk.imports.csv_reading import FileRefused
 from cras_desk.imports.outcome import ImportSummary
 from cras_desk.imports.referral_record import ReferralRecord
 from cras_desk.private_files import create_private_text
-from cras_desk.services import audit
+from cras_desk.services import access, audit
 from cras_desk.services.actor import Actor
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total; 0 when not known yet)
@@ -114,8 +112,10 @@ class ImportService:
         """Write the open waiting list to `out` (CSV); returns the number of pathways written."""
         actor.require(Role.TEAM_LEAD, action="export the waiting list")
         day = today or today_london()
-        with self.db.write() as s, create_private_text(out, newline="") as handle:
-            n = waiting_list.write_csv(s, day, handle)
+        with self.db.write() as s:
+            actor = access.caller(s, actor)  # before the file exists: a refusal leaves none behind
+            with create_private_text(out, newline="") as handle:
+                n = waiting_list.write_csv(s, day, handle)
             audit.record(
                 s, actor, "export_waiting_list", "waiting_list", detail={"rows": n, "as_of": str(day)}
             )
@@ -146,8 +146,7 @@ def _require_admin(actor: Actor, action: str) -> None:
 
 def _check_still_admin(s: Session, actor: Actor, action: str) -> None:
     """The role as the database holds it now: an admin demoted since signing in is refused."""
-    role = s.scalar(select(User.role).where(User.id == actor.user_id, User.active.is_(True)))
-    if role is not Role.ADMIN:
+    if access.caller(s, actor).role is not Role.ADMIN:
         raise PermissionDenied(f"Only an administrator may {action}.")
 
 

@@ -34,7 +34,7 @@ from cras_desk.domain import input_rules
 from cras_desk.domain.clock import LONDON, today_london, utcnow
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import NotFound, PermissionDenied, ValidationError
-from cras_desk.services import audit
+from cras_desk.services import access, audit
 from cras_desk.services.actor import Actor
 
 UNASSIGNED_ID = 0  # user_id of the "Unassigned" pseudo-row (ids from the database start at 1)
@@ -109,6 +109,7 @@ class AssignmentService:
             members = members.where(User.team_id == team)
 
         with self.db.read() as s:
+            access.caller(s, actor)
             loads = {row[0]: tuple(int(v) for v in row[1:]) for row in s.execute(counts)}
             people = {uid: (name, tid, active) for uid, name, tid, active in s.execute(members)}
             # Holders outside the member list: left the team or were deactivated with work in hand.
@@ -146,6 +147,7 @@ class AssignmentService:
         if team is not None:
             query = query.where(User.team_id == team)
         with self.db.read() as s:
+            access.caller(s, actor)
             return [(uid, name) for uid, name in s.execute(query)]
 
     # -- changes ------------------------------------------------------------------------------
@@ -164,6 +166,7 @@ class AssignmentService:
             return 0
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
+            actor = access.caller(s, actor)
             target_team = _check_target(s, actor, to_user_id)
             rows = _lock_rows(s, ids)
             missing = set(ids) - {r.id for r in rows}
@@ -191,6 +194,7 @@ class AssignmentService:
                 raise ValidationError("The work cannot be given back to the advisor it is taken from.")
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
+            actor = access.caller(s, actor)
             source = s.get(User, from_user_id)
             if source is None:
                 raise NotFound("No such user.")

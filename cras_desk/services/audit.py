@@ -15,6 +15,7 @@ from cras_desk.db.models import AuditEvent, User
 from cras_desk.domain import input_rules
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import Role
+from cras_desk.services import access
 from cras_desk.services.actor import Actor
 
 _INSERT = insert(AuditEvent)  # built once: an audit row is written in every use case
@@ -105,6 +106,7 @@ class AuditService:
         if user_id is not None:
             query = query.where(AuditEvent.user_id == user_id)
         with self.db.write() as s:
+            actor = access.caller(s, actor)
             rows = [
                 AuditRow(e.at, name, e.action, e.entity, e.entity_id, e.patient_id, e.detail)
                 for e, name in s.execute(query)

@@ -21,14 +21,14 @@ from sqlalchemy.orm import Session
 
 from cras_desk.db import change_feed
 from cras_desk.db.engine import Database
-from cras_desk.db.models import Patient
+from cras_desk.db.models import Patient, Referral
 from cras_desk.db.tables import table_of
 from cras_desk.domain import input_rules
 from cras_desk.domain.appointment_needs import AppointmentNeeds, Availability
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import BookingStatus, LetterKind, Role
 from cras_desk.domain.errors import ValidationError
-from cras_desk.services import audit, idempotency, slot_finder
+from cras_desk.services import access, audit, idempotency, slot_finder
 from cras_desk.services import booking_statements as sql
 from cras_desk.services.actor import Actor
 from cras_desk.services.booking_places import (
@@ -73,6 +73,7 @@ class BookingService:
         actor.require(*_ROLES, action="search for appointments")
         slot_finder.check_query(q)
         with self.db.read() as s:
+            access.for_referral(s, actor, referral_id)
             return slot_finder.search(s.connection(), referral_id, q, utcnow(), count_hidden=False).slots
 
     def search_slots(self, actor: Actor, referral_id: int, q: SlotQuery) -> SlotSearch:
@@ -80,17 +81,33 @@ class BookingService:
         actor.require(*_ROLES, action="search for appointments")
         slot_finder.check_query(q)
         with self.db.read() as s:
+            access.for_referral(s, actor, referral_id)
             return slot_finder.search(s.connection(), referral_id, q, utcnow())
 
     def needs(self, actor: Actor, referral_id: int) -> AppointmentNeeds:
         actor.require(*_ROLES, action="see appointments")
         with self.db.read() as s:
+            access.for_referral(s, actor, referral_id)
             return slot_finder.read_needs(s.connection(), referral_id)[1]
 
     def live_booking(self, actor: Actor, referral_id: int) -> LiveBooking | None:
         actor.require(*_ROLES, action="see appointments")
-        with self.db.read() as s:
-            return slot_finder.live_booking(s.connection(), referral_id)
+        with self.db.write() as s:
+            actor = access.for_referral(s, actor, referral_id)
+            live = slot_finder.live_booking(s.connection(), referral_id)
+            if live is not None:
+                # Where and when the patient is seen is part of their record.
+                patient_id = s.scalar(select(Referral.patient_id).where(Referral.id == referral_id))
+                audit.record(
+                    s,
+                    actor,
+                    "view_booking",
+                    "booking",
+                    live.booking_id,
+                    patient_id,
+                    {"referral_id": referral_id},
+                )
+            return live
 
     def set_availability(
         self, actor: Actor, referral_id: int, availability: Availability
@@ -106,6 +123,7 @@ class BookingService:
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
             change_feed.defer(s)
+            actor = access.for_referral(s, actor, referral_id)
             claim = ensure_claim(s, actor, referral_id)
             conn = s.connection()
             before = conn.execute(_AVAILABILITY_OF.with_for_update(), {"p_id": claim.patient_id}).one()
@@ -155,7 +173,7 @@ class BookingService:
         def work(s: Session) -> int:
             s.info["user_id"] = actor.user_id
             change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
-            claim = ensure_claim(s, actor, referral_id)
+            claim = ensure_claim(s, access.for_referral(s, actor, referral_id), referral_id)
             conn = s.connection()
             needs = needs_onto(conn, referral_id, params)
             # The place first: a desk that lost the race has then done as little as possible.
@@ -208,7 +226,7 @@ class BookingService:
         def work(s: Session) -> None:
             s.info["user_id"] = actor.user_id
             change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
-            row, claim = claim_booking(s, actor, booking_id)
+            row, claim = claim_booking(s, access.for_booking(s, actor, booking_id), booking_id)
             conn = s.connection()
             params = {
                 "b_booking": booking_id,
@@ -264,7 +282,7 @@ class BookingService:
         def work(s: Session) -> int:
             s.info["user_id"] = actor.user_id
             change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
-            row, claim = claim_booking(s, actor, booking_id)
+            row, claim = claim_booking(s, access.for_booking(s, actor, booking_id), booking_id)
             if row.slot_id == new_slot_id:
                 raise ValidationError("The patient is already booked into that slot.")
             conn = s.connection()
@@ -346,7 +364,7 @@ class BookingService:
         def work(s: Session) -> None:
             s.info["user_id"] = actor.user_id
             change_feed.defer(s)  # this transaction's change rows go in one INSERT at commit
-            row, claim = claim_booking(s, actor, booking_id)
+            row, claim = claim_booking(s, access.for_booking(s, actor, booking_id), booking_id)
             if row.starts_at > now:
                 raise ValidationError(
                     "This appointment has not happened yet; cancel it instead if it will not go ahead."

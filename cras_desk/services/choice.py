@@ -35,7 +35,7 @@ from cras_desk.domain.enums import AdjustmentFlag, LetterKind, ReferralStatus, R
 from cras_desk.domain.errors import NotFound, StaleState, UnreadableRecord, ValidationError
 from cras_desk.domain.geo import haversine_km
 from cras_desk.domain.offer_snapshot import ChoiceOption, read_offer, site_address
-from cras_desk.services import audit, idempotency
+from cras_desk.services import access, audit, idempotency
 from cras_desk.services.actor import Actor
 from cras_desk.services.claims import ensure_claim
 from cras_desk.services.letter_queue import queue_letter
@@ -107,6 +107,7 @@ class ChoiceService:
         """
         actor.require(*_ROLES, action="offer a choice of provider")
         with self.db.write() as s:
+            actor = access.for_referral(s, actor, referral_id)
             row = s.execute(
                 select(
                     Referral.service_id,
@@ -260,7 +261,7 @@ class ChoiceService:
 
         def work(s: Session) -> int:
             s.info["user_id"] = actor.user_id
-            claim = ensure_claim(s, actor, referral_id)
+            claim = ensure_claim(s, access.for_referral(s, actor, referral_id), referral_id)
             referral = self._referral(s, referral_id)
             # Booked is open work but its choice is made: a new choice goes through a rebooking.
             if not referral.is_open or referral.status is ReferralStatus.BOOKED:
@@ -315,17 +316,23 @@ class ChoiceService:
     def last_offer(self, actor: Actor, referral_id: int) -> ChoiceOfferView | None:
         """The most recent offer on the referral, or None if choice has not been offered yet."""
         actor.require(*_ROLES, action="read a choice offer")
-        with self.db.read() as s:
+        with self.db.write() as s:
+            actor = access.for_referral(s, actor, referral_id)
             row = s.execute(
-                select(ChoiceOffer, User.full_name)
+                select(ChoiceOffer, User.full_name, Referral.patient_id)
                 .join(User, User.id == ChoiceOffer.user_id)
+                .join(Referral, Referral.id == ChoiceOffer.referral_id)
                 .where(ChoiceOffer.referral_id == referral_id)
                 .order_by(ChoiceOffer.offered_at.desc(), ChoiceOffer.id.desc())
                 .limit(1)
             ).first()
-        if row is None:
-            return None
-        offer, offered_by = row
+            if row is None:
+                return None
+            offer, offered_by, patient_id = row
+            # The sites offered and the shared-decision notes are part of the patient's record.
+            audit.record(
+                s, actor, "view_choice", "choice_offer", offer.id, patient_id, {"referral_id": referral_id}
+            )
         try:
             options = read_offer(offer.options)
         except UnreadableRecord as exc:

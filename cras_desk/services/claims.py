@@ -22,7 +22,7 @@ from cras_desk.domain import input_rules
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import ReferralStatus
 from cras_desk.domain.errors import ClaimConflict, NotFound
-from cras_desk.services import audit
+from cras_desk.services import access, audit
 from cras_desk.services.actor import Actor
 
 CLAIM_MINUTES = 20
@@ -110,12 +110,14 @@ class ClaimService:
 
     def claim(self, actor: Actor, referral_id: int) -> Claim:
         with self.db.write() as s:
+            actor = access.for_referral(s, actor, referral_id)
             claim = take_claim(s, actor, referral_id)
             audit.record(s, actor, "claim", "referral", referral_id, claim.patient_id)
             return claim
 
     def release(self, actor: Actor, referral_id: int) -> None:
         with self.db.write() as s:
+            actor = access.caller(s, actor)
             result = s.execute(
                 update(Referral)
                 .where(Referral.id == referral_id, Referral.claimed_by == actor.user_id)
@@ -130,6 +132,7 @@ class ClaimService:
     def release_all(self, actor: Actor) -> int:
         """On sign-out: give back everything this desk held."""
         with self.db.write() as s:
+            actor = access.caller(s, actor)
             ids = list(
                 s.scalars(
                     update(Referral)
@@ -139,12 +142,15 @@ class ClaimService:
                 )
             )
             change_feed.record(s, "referral", ids, "update", actor.user_id)
+            # One row for the whole sign-out: which referrals this user gave back, and when.
+            audit.record(s, actor, "release_all", "referral", None, None, {"referral_ids": ids})
             return len(ids)
 
     def next_patient(self, actor: Actor) -> Claim | None:
         """Claim the next patient to call, in NEXT_PATIENT_ORDER (said in F1 help and the README)."""
         now = utcnow()
         with self.db.write() as s:
+            actor = access.caller(s, actor)
             lock = s.get_bind().dialect.name == "postgresql"
             for query in candidate_queries(actor, now):
                 tried: list[int] = []

@@ -57,7 +57,7 @@ from cras_desk.domain.contact_policy import (
 from cras_desk.domain.enums import ContactChannel, ContactOutcome, LetterKind, ReferralStatus
 from cras_desk.domain.errors import NotFound, StaleState, ValidationError
 from cras_desk.domain.working_days import next_working_day
-from cras_desk.services import audit, claims, contact_details, idempotency
+from cras_desk.services import access, audit, claims, contact_details, idempotency
 from cras_desk.services.actor import Actor
 from cras_desk.services.letter_lifecycle import Supersession, queued_utc_letter_on, withdraw_superseded
 from cras_desk.services.letter_queue import queue_letter
@@ -147,6 +147,7 @@ class ContactService:
         outcome = ContactOutcome(outcome)
         at = _moment(at)
         with self.db.read() as s:
+            access.for_referral(s, actor, referral_id)
             referral = _referral(s, referral_id)
             if referral.status is ReferralStatus.BOOKED:
                 return _booked_step()
@@ -158,6 +159,7 @@ class ContactService:
         """The policy's advice for the referral as it stands (for the patient pane)."""
         today = to_london(_moment(at)).date() if at is not None else today_london()
         with self.db.read() as s:
+            access.for_referral(s, actor, referral_id)
             referral = _referral(s, referral_id)
             if referral.status is ReferralStatus.BOOKED:
                 return _booked_step()
@@ -207,7 +209,8 @@ class ContactService:
 
         def work(s: Session) -> AttemptResult:
             s.info["user_id"] = actor.user_id
-            claim = claims.ensure_claim(s, actor, referral_id)
+            who = access.for_referral(s, actor, referral_id)
+            claim = claims.ensure_claim(s, who, referral_id)
             referral = _referral(s, referral_id)
             if not referral.is_open:
                 raise StaleState(
@@ -340,6 +343,7 @@ class ContactService:
         today = to_london(at).date()
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
+            actor = access.for_referral(s, actor, referral_id)
             claim = claims.ensure_claim(s, actor, referral_id)
             referral = _referral(s, referral_id)
             if not referral.is_open:

@@ -26,9 +26,9 @@ from cras_desk.db.models import Patient, PatientPhone, Referral, ReferralNote
 from cras_desk.domain import free_text, postcode, uk_phone
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import PhoneStatus, Role
-from cras_desk.domain.errors import NotFound, PermissionDenied, StaleState, ValidationError
+from cras_desk.domain.errors import NotFound, StaleState, ValidationError
 from cras_desk.domain.search_terms import phone_key
-from cras_desk.services import audit
+from cras_desk.services import access, audit
 from cras_desk.services.actor import Actor
 
 PHONE_KINDS = ("mobile", "home", "work")
@@ -314,14 +314,10 @@ _STATUS_WORDS = {
 
 def _referral_for(s: Session, actor: Actor, referral_id: int, *, action: str) -> Referral:
     actor.require(*_ROLES, action=action)
+    access.for_referral(s, actor, referral_id)
     referral = s.get(Referral, referral_id)
     if referral is None:
         raise NotFound(f"Referral {referral_id} does not exist.")
-    own_team = referral.team_id is not None and referral.team_id == actor.team_id
-    if not actor.is_lead and referral.assigned_to != actor.user_id and not own_team:
-        raise PermissionDenied(
-            "This referral belongs to another team: ask that team, or a team lead, to change it."
-        )
     return referral
 
 

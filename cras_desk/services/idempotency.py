@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from cras_desk.db.engine import Database
 from cras_desk.db.models import IdempotencyKey
 from cras_desk.domain.errors import ValidationError
+from cras_desk.services import access
 from cras_desk.services.actor import Actor
 
 T = TypeVar("T")
@@ -79,6 +80,7 @@ def run_once(
         with db.write() as s:
             done = recorded(s, key, actor, action)
             if done is not None:
+                access.caller(s, actor)  # a deactivated user's retry is refused like their first try
                 return decode(s, done)
             try:
                 # Takes the key first: a concurrent try with it waits here, then fails.

@@ -29,7 +29,7 @@ from cras_desk.domain.enums import LetterKind, LetterStatus, Role
 from cras_desk.domain.errors import NotFound, PermissionDenied, StaleState, ValidationError
 from cras_desk.letters.compose import reference
 from cras_desk.private_files import new_folder, write_private
-from cras_desk.services import audit
+from cras_desk.services import access, audit
 from cras_desk.services.actor import Actor
 from cras_desk.services.letter_posting import (
     ReprintMismatch,
@@ -178,6 +178,7 @@ class LetterService:
             if limit is not None:
                 query = query.limit(limit)
         with self.db.write() as s:
+            actor = access.caller(s, actor)
             rows = [QueuedLetter(r[0], r[1], r[2], r[3], f"{r[4]} {r[5]}", *r[6:]) for r in s.execute(query)]
             # Listing names and NHS numbers is a view of patient data: one audit row for the list.
             audit.record(
@@ -202,6 +203,7 @@ class LetterService:
             all_teams,
         )
         with self.db.read() as s:
+            access.caller(s, actor)
             return s.scalar(query) or 0
 
     # --- rendering -------------------------------------------------------------------------------
@@ -212,6 +214,7 @@ class LetterService:
         actor.require(*_ROLES, action="view letters")
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
+            actor = access.for_letter(s, actor, letter_id)
             letter, patient_id = self._letter(s, letter_id)
             pdf, digest = render_recorded(s, letter, to_london(utcnow()).date())
             audit.record(
@@ -248,6 +251,7 @@ class LetterService:
     def _reprint(self, actor: Actor, letter_id: int, referral_id: int | None) -> bytes:
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
+            actor = access.for_letter(s, actor, letter_id)
             letter, patient_id = self._letter(s, letter_id)
             if referral_id is not None and letter.referral_id != referral_id:
                 raise NotFound(f"There is no letter {reference(referral_id, letter_id)}.")
@@ -279,6 +283,7 @@ class LetterService:
         now = utcnow()
         with self.db.write() as s:
             s.info["user_id"] = actor.user_id
+            actor = access.for_letter(s, actor, letter_id)
             letter, patient_id = self._letter(s, letter_id)
             name = reference(letter.referral_id, letter.id)
             if letter.status is not LetterStatus.QUEUED:
@@ -298,6 +303,7 @@ class LetterService:
         marked = 0
         for letter_id in letter_ids:
             with self.db.read() as s:
+                access.for_letter(s, actor, letter_id)
                 row = s.execute(select(Letter.status, Letter.sha256).where(Letter.id == letter_id)).first()
             if row is None:
                 raise NotFound(f"Letter {letter_id} does not exist.")
@@ -331,6 +337,7 @@ class LetterService:
             all_teams,
         )
         with self.db.read() as s:
+            access.caller(s, actor)
             ids = list(s.scalars(query))
         total = len(ids)
         if progress is not None and progress(0, total) is False:
@@ -379,6 +386,7 @@ class LetterService:
         try:
             with self.db.write() as s:
                 s.info["user_id"] = actor.user_id
+                actor = access.caller(s, actor)  # deactivated mid-run: the rest stays queued
                 rows = s.execute(
                     select(Letter, Referral.patient_id)
                     .join(Referral, Referral.id == Letter.referral_id)

@@ -44,7 +44,7 @@ from cras_desk.domain.enums import (
 )
 from cras_desk.domain.errors import NotFound
 from cras_desk.domain.rtt import RttClock
-from cras_desk.services import audit
+from cras_desk.services import access, audit
 from cras_desk.services.actor import Actor
 from cras_desk.services.contact_details import phone_order
 
@@ -165,6 +165,7 @@ class PatientRecordService:
         claimer = aliased(User, name="claimer")
         assignee = aliased(User, name="assignee")
         with self.db.write() as s:
+            actor = access.for_referral(s, actor, referral_id)
             found = s.execute(
                 select(Referral, Patient, Service, GpPractice, assignee.full_name, claimer.full_name)
                 .join(Patient, Patient.id == Referral.patient_id)
@@ -234,6 +235,7 @@ class PatientRecordService:
     ) -> list[tuple[int, ServiceCode, ReferralStatus, date]]:
         """Every referral of the patient, newest first, the open one included (audited)."""
         with self.db.write() as s:
+            actor = access.for_patient(s, actor, patient_id)
             rows = [
                 (rid, code, status, received)
                 for rid, code, status, received in s.execute(

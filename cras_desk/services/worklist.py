@@ -24,7 +24,7 @@ from cras_desk.domain.clock import today_london, utcnow
 from cras_desk.domain.enums import Priority, ReferralStatus, Role, ServiceCode
 from cras_desk.domain.errors import PermissionDenied, ValidationError
 from cras_desk.domain.search_terms import SearchKind, SearchTerm, classify
-from cras_desk.services import audit
+from cras_desk.services import access, audit
 from cras_desk.services.actor import Actor
 from cras_desk.services.worklist_statements import (
     NARROW,
@@ -121,12 +121,16 @@ class WorklistService:
         text): it lists patients picked by an identifier, not by the actor's own workload.
         """
         term, shape, params = self._page_shape(actor, flt, sort, descending, offset, limit)
+        # The shape was worked out from the Actor as given; caller() refuses unless its role and
+        # team are the users row's, so the shape stands only for a caller who really has them.
         if term is None:
             with self.db.read() as session:
+                access.caller(session, actor)
                 conn = session.connection()
                 shape = _plan_walk(conn, shape, params)
                 return [_to_row(rec) for rec in conn.execute(page_statement(shape), params)]
         with self.db.write() as session:
+            actor = access.caller(session, actor)
             conn = session.connection()
             shape = _plan_search(conn, shape, params, VERY_BROAD)
             rows = [_to_row(rec) for rec in conn.execute(page_statement(shape), params)]
@@ -140,6 +144,7 @@ class WorklistService:
         where an exact count of a very broad search ("0" in the phone box) tests every row.
         """
         with self.db.read() as session:
+            actor = access.caller(session, actor)
             conn = session.connection()
             statement, params = self._count_query(conn, actor, flt, at_most)
             return int(conn.execute(statement, params).scalar_one())
@@ -156,6 +161,7 @@ class WorklistService:
         """The SELECT and parameters page() runs now (without its audit), for EXPLAIN and benchmarks."""
         _term, shape, params = self._page_shape(actor, flt, sort, descending, offset, limit)
         with self.db.read() as session:
+            access.caller(session, actor)
             conn = session.connection()
             shape = _plan_walk(conn, _plan_search(conn, shape, params, VERY_BROAD), params)
             return page_statement(shape), params
@@ -165,6 +171,7 @@ class WorklistService:
     ) -> tuple[Select[Any], dict[str, Any]]:
         """The SELECT and parameters count() runs now."""
         with self.db.read() as session:
+            actor = access.caller(session, actor)
             return self._count_query(session.connection(), actor, flt, at_most)
 
     def _count_query(
@@ -206,6 +213,7 @@ class WorklistService:
         Filters are not applied: the GUI decides whether a changed row still belongs in its view.
         """
         with self.db.read() as session:
+            actor = access.caller(session, actor)
             found = session.connection().execute(ROW_STATEMENT, {"referral_id": referral_id, "now": utcnow()})
             rec = found.first()
         if rec is None or not self._may_list(actor, rec.assigned_to, rec.team_id):

@@ -136,3 +136,19 @@ def test_unlocking_asks_the_server_again(pg_world, person) -> None:
         assert actions[-2:] == ["unlock", "unlock_failed"]
     finally:
         db.dispose()
+
+
+def test_a_desk_connected_as_one_person_cannot_act_as_another(pg_world, person) -> None:
+    from cras_desk.db.engine import Database
+    from cras_desk.domain.errors import PermissionDenied
+    from cras_desk.services.claims import ClaimService
+
+    db = Database(personal_target(pg_world).with_login(person, RIGHT).full_url(), personal_login=True)
+    try:
+        me = DatabaseLogin(db).sign_in()
+        claims = ClaimService(db)
+        claims.release_all(me)  # her own: allowed
+        with pytest.raises(PermissionDenied, match="signed in as someone else"):
+            claims.release_all(pg_world.actor("amy"))  # Amy's Actor on Pat's connection
+    finally:
+        db.dispose()

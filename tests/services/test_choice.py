@@ -197,7 +197,8 @@ def test_options_take_two_selects_however_many_sites(world) -> None:
         event.remove(world.db.engine, "before_cursor_execute", count)
     assert len(options) == 9
     assert [o.wait_weeks for o in options][:1] == [9]  # the new hubs publish no wait: they come last
-    assert len(selects) == 2
+    assert len(selects) == 3  # the caller checked with the referral's scope, then two reads
+    assert selects[0].lstrip().upper().startswith("SELECT USERS.ID")
 
 
 def test_options_of_missing_referral(world) -> None:

@@ -14,6 +14,7 @@ from cras_desk.db.engine import Database
 from cras_desk.db.models import Service, Team
 from cras_desk.domain.enums import Role, ServiceCode
 from cras_desk.domain.errors import PermissionDenied
+from cras_desk.services import access
 from cras_desk.services.actor import Actor
 from cras_desk.services.dashboard.figures import DashboardScope
 
@@ -45,6 +46,7 @@ def scope_choices(db: Database, actor: Actor) -> ScopeChoices:
     if not admin and actor.team_id is None:
         raise PermissionDenied("You are not in a team, so there is no team dashboard to show.")
     with db.read() as s:
+        access.caller(s, actor)
         services = tuple(
             ServiceChoice(sid, code, name)
             for sid, code, name in s.execute(

@@ -56,6 +56,7 @@ from cras_desk.domain.enums import (
 )
 from cras_desk.domain.errors import PermissionDenied
 from cras_desk.domain.rtt import TARGET_DAYS
+from cras_desk.services import access
 from cras_desk.services.actor import Actor
 from cras_desk.services.dashboard import forecast
 from cras_desk.services.dashboard.figures import (
@@ -397,16 +398,19 @@ class DashboardService:
     def demand(self, actor: Actor, scope: DashboardScope, today: date) -> DemandFigures:
         scope = self._check(actor, scope)
         with self.db.read() as s:
+            access.caller(s, actor)
             return self._demand(_Reads(s, scope, today, None))
 
     def waiting_list(self, actor: Actor, scope: DashboardScope, today: date) -> WaitingListFigures:
         scope = self._check(actor, scope)
         with self.db.read() as s:
+            access.caller(s, actor)
             return self._waiting_list(_Reads(s, scope, today, None))
 
     def capacity(self, actor: Actor, scope: DashboardScope, now: datetime) -> CapacityFigures:
         scope = self._check(actor, scope)
         with self.db.read() as s:
+            access.caller(s, actor)
             return self._capacity(_Reads(s, scope, london_today(now), now), None)
 
     def early_warnings(
@@ -419,6 +423,7 @@ class DashboardService:
     ) -> EarlyWarnings:
         scope = self._check(actor, scope)
         with self.db.read() as s:
+            access.caller(s, actor)
             return self._early_warnings(_Reads(s, scope, london_today(now), now), book_within_days, limit)
 
     def all_figures(
@@ -427,6 +432,7 @@ class DashboardService:
         """Every figure group from one session, each shared read made once."""
         scope = self._check(actor, scope)
         with self.db.read() as s:
+            access.caller(s, actor)
             reads = _Reads(s, scope, london_today(now), now)
             cut = self._cut(reads, book_within_days)
             figures = (
@@ -748,6 +754,7 @@ class DashboardService:
             return query
 
         with self.db.read() as s:
+            access.caller(s, actor)
             in_day = case((ContactAttempt.at >= day_from, 1), else_=0)
             add(
                 s.execute(

@@ -8,10 +8,12 @@ import pytest
 from world import World
 
 from cras_desk.db.engine import Database
+from cras_desk.db.models import User
 from cras_desk.domain.clock import today_london, utcnow
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import PermissionDenied
 from cras_desk.services.actor import Actor
+from cras_desk.services.auth import actor_of
 from cras_desk.services.dashboard import DashboardScope, DashboardService
 
 
@@ -62,7 +64,12 @@ def test_an_admin_sees_any_team_and_all(world: World) -> None:
 
 
 def test_an_empty_service_has_figures_of_nothing(db: Database) -> None:
-    admin = Actor(1, "admin", "Admin", Role.ADMIN, None)
+    # Services check the caller's users row, so even an empty service has its admin.
+    with db.write() as s:
+        user = User(username="admin", full_name="Admin", role=Role.ADMIN, team_id=None, password_hash="-")
+        s.add(user)
+        s.flush()
+        admin = actor_of(user)
     figures = DashboardService(db).all_figures(admin, DashboardScope(), utcnow())
     assert figures.demand.history == () and figures.demand.forecast is None
     assert figures.waiting_list.open_count == 0
