@@ -15,7 +15,9 @@ from desk_helpers import WAIT, MemoryKeyring, drain
 from desk_window import open_window
 from PySide6.QtCore import QCoreApplication
 from seed_layer import Seeded
+from sqlalchemy import select
 
+from cras_desk.db.models import Referral
 from cras_desk.domain.enums import ReferralStatus
 from cras_desk.drafts import DraftStore
 from cras_desk.gui.desk_context import DeskContext
@@ -51,9 +53,18 @@ def desk_ctx(
     keyring.set_keyring(previous)
 
 
-def returning_patient(seeded: Seeded, status: ReferralStatus) -> int:
-    """A sampled referral of the status with an earlier choice offer on it."""
-    return next(rid for rid in seeded.sample[status] if rid in seeded.returning)
+def returning_patient(seeded: Seeded, status: ReferralStatus, team_of: DeskContext | None = None) -> int:
+    """A sampled referral of the status with an earlier choice offer on it; with team_of, the
+    first such referral of that desk's team (another team's record is refused, services/access.py)."""
+    if team_of is None:
+        return next(rid for rid in seeded.sample[status] if rid in seeded.returning)
+    with seeded.db.read() as s:
+        found = s.scalars(
+            select(Referral.id)
+            .where(Referral.status == status, Referral.team_id == team_of.actor.team_id)
+            .order_by(Referral.id)
+        )
+        return next(rid for rid in found if rid in seeded.returning)
 
 
 def no_error(banner: MessageBanner) -> str:
@@ -101,7 +112,7 @@ def test_a_returning_patient_shows_choice_and_booking_options(
     assert booking.model.rowCount() > 0
 
     # A booked returning patient: the live appointment shows, still no error anywhere.
-    booked = returning_patient(seeded_sqlite, ReferralStatus.BOOKED)
+    booked = returning_patient(seeded_sqlite, ReferralStatus.BOOKED, team_of=desk_ctx)
     with qtbot.waitSignal(window.patient.loaded, timeout=WAIT):
         window.open_referral(booked)
     drain(qtbot, desk_ctx)
