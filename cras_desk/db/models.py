@@ -486,7 +486,8 @@ class Assignment(Base):
 
 
 class AuditEvent(Base):
-    """Append-only (database triggers refuse UPDATE and DELETE): every view and change of a record."""
+    """Append-only (database triggers refuse UPDATE, DELETE, TRUNCATE and, on SQLite, REPLACE): every
+    view and change of a record."""
 
     __tablename__ = "audit_events"
     __table_args__ = (
@@ -501,6 +502,15 @@ class AuditEvent(Base):
     entity_id: Mapped[int | None] = mapped_column(Integer)
     patient_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
+    # The database login that wrote the row: on PostgreSQL a trigger sets it (and `at`) from
+    # session_user and the server clock whatever the desk sent (migration 0011); NULL on SQLite,
+    # whose single user is the OS account holding the file.
+    db_user: Mapped[str | None] = mapped_column(Text)
+
+
+# What the database's own triggers write for a change of patient or booking data (migration 0011,
+# PostgreSQL): entity is the table, detail names the changed columns of an update.
+ROW_CHANGE_ACTIONS = ("db_insert", "db_update", "db_delete")
 
 
 class Change(Base):

@@ -26,9 +26,7 @@ ROLE_TEXT = {Role.ADVISOR: "Patient care advisor", Role.TEAM_LEAD: "Team lead", 
 
 
 class DeskStatusBar(QObject):
-    def __init__(
-        self, window: QMainWindow, actor: Actor, database_text: str, team_name: str | None
-    ) -> None:
+    def __init__(self, window: QMainWindow, actor: Actor, database_text: str, team_name: str | None) -> None:
         super().__init__(window)
         bar = window.statusBar()
         self.db_label = QLabel("Database: connecting...", window)

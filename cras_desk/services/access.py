@@ -51,9 +51,7 @@ class Caller(Actor):
 _USER_COLUMNS = (User.id, User.username, User.full_name, User.role, User.team_id, User.active)
 
 
-def _as_connected(
-    session: Session, statement: Select[*tuple[Any, ...]]
-) -> Select[*tuple[Any, ...]]:
+def _as_connected(session: Session, statement: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
     """The statement, also reading who the server says is connected when that is a person."""
     if session.info.get(PERSONAL_LOGIN):
         return statement.add_columns(func.session_user())

@@ -1,7 +1,9 @@
 """The patient and referral pane: everything an advisor needs on one screen during a call.
 
 Opening a record is a read of patient-identifiable data, so every call is audited ("view", with the
-patient id) in the same transaction that read it: the trail cannot miss a view that happened.
+patient id) in the same transaction that read it: the trail cannot miss a view that happened. The
+record is returned only after that transaction commits, so a read whose commit failed showed
+nothing and leaves no row.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from cras_desk.db.engine import Database
@@ -166,6 +168,15 @@ class PatientRecordService:
         assignee = aliased(User, name="assignee")
         with self.db.write() as s:
             actor = access.for_referral(s, actor, referral_id)
+            # On PostgreSQL the database writes the view's audit row itself, in the statement that
+            # finds the patient (migration 0011: cras_read_full_record, bounded by the caller's
+            # row-level security); SQLite's single user gets the service-written row below.
+            postgresql = s.get_bind().dialect.name == "postgresql"
+            if (
+                postgresql
+                and s.scalar(select(func.cras_read_full_record(referral_id, actor.user_id))) is None
+            ):
+                raise NotFound(f"Referral {referral_id} does not exist.")
             found = s.execute(
                 select(Referral, Patient, Service, GpPractice, assignee.full_name, claimer.full_name)
                 .join(Patient, Patient.id == Referral.patient_id)
@@ -227,7 +238,8 @@ class PatientRecordService:
                 live_booking=_live_booking(s, ref.id),
                 history=_history(s, ref),
             )
-            audit.record(s, actor, "view", "referral", ref.id, patient.id)
+            if not postgresql:
+                audit.record(s, actor, "view", "referral", ref.id, patient.id)
         return record
 
     def other_referrals(

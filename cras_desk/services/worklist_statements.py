@@ -352,5 +352,3 @@ def search_params(term: SearchTerm) -> dict[str, Any]:
     if term.whole is not None:
         params |= {"whole_lo": term.whole, "whole_hi": term.whole + KEY_END}
     return params
-
-

@@ -1,0 +1,164 @@
+"""The database refuses by itself: raw SQL as each person's own login role, bypassing the app.
+
+Each caller is a real login made by the user administration (cras_desk.services.users, on
+migration 0010's functions), its password checked by the server (SCRAM). One table, written once,
+says what each role may do; row-level security refuses by showing no rows, grants by an error.
+PostgreSQL only by nature: the tests take the PostgreSQL factory directly.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
+
+from cras_desk.db.login_roles import GROUP_ROLES
+from cras_desk.domain.enums import Role
+from cras_desk.services.users import UserAdmin
+
+CALLERS = ("advisor", "other_advisor", "lead", "other_lead", "admin")
+# A: allowed (and it did something), R: refused (an error, or no row to see or change).
+TABLE: dict[str, str] = {
+    "read a referral of the team": "ARARA",
+    "claim it": "ARARA",
+    "read its patient": "ARARA",
+    "reassign it": "RRARA",
+    "change a user": "RRRRA",
+    "create a login": "RRRRA",
+    "read the audit trail": "RRRRA",
+}
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    login: str
+    url: URL
+
+
+@pytest.fixture
+def pg_world(_factories, pg_server) -> Iterator[object]:
+    from world import World, build_world
+
+    factory = _factories["postgresql"]
+    yield World.load(factory.make("world", build_world))
+    factory.cleanup()
+
+
+@pytest.fixture
+def people(pg_world, pg_server) -> Iterator[dict[str, Person]]:
+    """One login per kind of caller; East is the team of the referral the statements touch."""
+    pg_server.require_passwords(tuple(GROUP_ROLES.values()))
+    admin_actor = pg_world.actor("root")
+    east, west = pg_world.actor("amy").team_id, pg_world.actor("cara").team_id
+    kinds = {
+        "advisor": (Role.ADVISOR, east),
+        "other_advisor": (Role.ADVISOR, west),
+        "lead": (Role.TEAM_LEAD, east),
+        "other_lead": (Role.TEAM_LEAD, west),
+        "admin": (Role.ADMIN, None),
+        "deactivated": (Role.ADVISOR, east),
+    }
+    users = UserAdmin(pg_world.db)
+    made: dict[str, Person] = {}
+    for kind, (role, team) in kinds.items():
+        login = f"t_{kind[:8]}_{secrets.token_hex(3)}"
+        password = secrets.token_urlsafe(12)
+        user_id = users.add(admin_actor, login, f"Test {kind}", role, team, password)
+        made[kind] = Person(user_id, login, pg_world.db.url.set(username=login, password=password))
+    yield made
+    with pg_world.db.engine.connect() as conn:
+        for person in made.values():
+            q = conn.dialect.identifier_preparer.quote(person.login)
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"),
+                {"n": person.login},
+            )
+            conn.exec_driver_sql(f"DROP OWNED BY {q}")
+            conn.exec_driver_sql(f"DROP ROLE IF EXISTS {q}")
+        conn.commit()
+
+
+def attempt(url: URL, what: str, me: Person, lead: Person, rid: int, patient_id: int) -> bool:
+    """Run one statement as that login; True if it was allowed and did something."""
+    statements = {
+        "read a referral of the team": ("SELECT count(*) FROM referrals WHERE id = :r", {"r": rid}),
+        "claim it": (
+            "UPDATE referrals SET claimed_by = :me, claimed_until = now() + interval '5 minutes' "
+            "WHERE id = :r",
+            {"me": me.user_id, "r": rid},
+        ),
+        "read its patient": ("SELECT count(*) FROM patients WHERE id = :p", {"p": patient_id}),
+        "reassign it": (
+            "UPDATE referrals SET assigned_to = :to WHERE id = :r",
+            {"to": lead.user_id, "r": rid},
+        ),
+        "change a user": ("UPDATE users SET full_name = 'Renamed' WHERE id = :me", {"me": me.user_id}),
+        "create a login": (
+            "SELECT cras_create_login(:n, 'SCRAM-SHA-256$4096:AAAA$AAAA:AAAA', 'advisor')",
+            {"n": f"intruder_{secrets.token_hex(3)}"},
+        ),
+        "read the audit trail": ("SELECT count(*) FROM audit_events", {}),
+    }
+    sql, params = statements[what]
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(text(sql), params)
+            if sql.startswith("SELECT count"):
+                did = bool(result.scalar_one())
+            elif sql.startswith("SELECT"):
+                did = True
+            else:
+                did = result.rowcount > 0
+            conn.rollback()  # nothing kept: every statement meets the same world
+            return did
+    except DBAPIError as exc:
+        assert "permission denied" in str(exc.orig) or "row-level security" in str(exc.orig), exc
+        return False
+    finally:
+        engine.dispose()
+
+
+def test_the_database_refuses_what_the_table_refuses(pg_world, people) -> None:
+    rid = pg_world.referrals["Ó Súilleabháin"]
+    with pg_world.db.read() as s:
+        patient_id = s.execute(
+            text("SELECT patient_id FROM referrals WHERE id = :r"), {"r": rid}
+        ).scalar_one()
+    got = {
+        what: "".join(
+            "A" if attempt(people[c].url, what, people[c], people["lead"], rid, patient_id) else "R"
+            for c in CALLERS
+        )
+        for what in TABLE
+    }
+    assert got == TABLE
+
+
+def test_a_wrong_password_is_refused_by_the_server(people) -> None:
+    wrong = create_engine(people["advisor"].url.set(password="not-the-password"), poolclass=NullPool)
+    with pytest.raises(OperationalError, match="password authentication failed"), wrong.connect():
+        pass
+    wrong.dispose()
+
+
+def test_deactivation_ends_the_open_session_and_refuses_the_next_login(pg_world, people) -> None:
+    person = people["deactivated"]
+    engine = create_engine(person.url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT session_user")).scalar_one() == person.login
+            UserAdmin(pg_world.db).deactivate(pg_world.actor("root"), person.user_id)
+            with pytest.raises(DBAPIError):
+                conn.execute(text("SELECT 1"))  # its session was ended
+        with pytest.raises(OperationalError, match="not permitted to log in"), engine.connect():
+            pass
+    finally:
+        engine.dispose()
