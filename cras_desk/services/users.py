@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,17 +51,6 @@ class _Target:
     active: bool
 
 
-def _lock_columns() -> tuple[ColumnElement[Any], ColumnElement[Any]] | None:
-    """users.failed_sign_ins and users.locked_until, or None before they exist.
-
-    Until 0008 lands: the sign-in lockout columns are another change's, so this is the one place
-    that asks whether the model has them yet."""
-    if not hasattr(User, "locked_until"):
-        return None
-    columns = User.__table__.c
-    return columns["failed_sign_ins"], columns["locked_until"]
-
-
 def _check_password(password: str) -> None:
     if len(password) < _MIN_PASSWORD:
         raise ValidationError(f"A password needs at least {_MIN_PASSWORD} characters.")
@@ -87,8 +75,6 @@ class UserAdmin:
             .group_by(AuditEvent.user_id)
             .subquery()
         )
-        lock = _lock_columns()
-        locked_until = lock[1] if lock is not None else None
         query = (
             select(
                 User.id,
@@ -99,7 +85,7 @@ class UserAdmin:
                 Team.name,
                 User.active,
                 last.c.at,
-                *([locked_until] if locked_until is not None else []),
+                User.locked_until,
             )
             .outerjoin(Team, Team.id == User.team_id)
             .outerjoin(last, last.c.user_id == User.id)
@@ -116,7 +102,7 @@ class UserAdmin:
                     team_id=r[4],
                     team_name=r[5],
                     active=r[6],
-                    locked=locked_until is not None and r[8] is not None and r[8] > now,
+                    locked=r[8] is not None and r[8] > now,
                     last_sign_in=r[7],
                 )
                 for r in s.execute(query)
@@ -220,12 +206,9 @@ class UserAdmin:
 
     def unlock(self, actor: Actor, user_id: int) -> None:
         actor.require(Role.ADMIN, action="unlock users")
-        lock = _lock_columns()
         with self.db.write() as s:
             self._user(s, user_id)
-            if lock is not None:
-                failed, locked_until = lock
-                s.execute(update(User).where(User.id == user_id).values({failed: 0, locked_until: None}))
+            s.execute(update(User).where(User.id == user_id).values(failed_sign_ins=0, locked_until=None))
             audit.record(s, actor, "unlock_user", "user", user_id)
 
     # --- helpers ------------------------------------------------------------------------------
