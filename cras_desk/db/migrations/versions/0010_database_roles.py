@@ -92,6 +92,7 @@ PATIENT_CONTACT = (
 )
 USER_READABLE = ("id", "username", "full_name", "role", "team_id", "active", "created_at")
 USER_WRITABLE = ("username", "full_name", "role", "team_id", "password_hash")
+USER_INSERTABLE = (*USER_WRITABLE, "active", "created_at")  # a new row's own columns
 SIGN_IN_COLUMNS = ("failed_sign_ins", "locked_until")  # migration 0008's, when it has them
 
 # (privilege, columns or None for the whole table, groups) per table.
@@ -109,7 +110,7 @@ GRANTS: dict[str, list[Grant]] = {
     ],
     "users": [
         ("SELECT", USER_READABLE, EVERYONE),
-        ("INSERT", USER_WRITABLE, (ADMIN,)),
+        ("INSERT", USER_INSERTABLE, (ADMIN,)),
         ("UPDATE", USER_WRITABLE, (ADMIN,)),
     ],
     "patients": [
@@ -402,7 +403,7 @@ def upgrade() -> None:
                 f"GRANT SELECT ({', '.join(present)}) ON {q}.users TO {', '.join(quote(g) for g in EVERYONE)}"
             )
         )
-        conn.execute(text(f"GRANT UPDATE ({', '.join(present)}) ON {q}.users TO {quote(ADMIN)}"))
+        conn.execute(text(f"GRANT INSERT ({', '.join(present)}), UPDATE ({', '.join(present)}) ON {q}.users TO {quote(ADMIN)}"))
 
     for sql in FUNCTIONS:
         conn.execute(text(sql))
