@@ -20,9 +20,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from conftest import DatabaseFactory
 from sqlalchemy import Connection, Engine, create_engine, func, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
@@ -54,7 +54,7 @@ AUDIT_TRIGGERS = ("audit_events_append_only", "audit_events_no_truncate", "audit
 
 
 @pytest.fixture
-def pg_db(_factories: dict[str, DatabaseFactory]) -> Iterator[Database]:
+def pg_db(_factories: dict[str, Any]) -> Iterator[Database]:
     """A fresh migrated PostgreSQL database: roles and grants are PostgreSQL's alone."""
     factory = _factories["postgresql"]
     yield factory.make()
@@ -62,14 +62,14 @@ def pg_db(_factories: dict[str, DatabaseFactory]) -> Iterator[Database]:
 
 
 @pytest.fixture
-def pg_world(_factories: dict[str, DatabaseFactory]) -> Iterator[World]:
+def pg_world(_factories: dict[str, Any]) -> Iterator[World]:
     factory = _factories["postgresql"]
     yield World.load(factory.make("world", build_world))
     factory.cleanup()
 
 
 @pytest.fixture
-def sqlite_db(_factories: dict[str, DatabaseFactory]) -> Iterator[Database]:
+def sqlite_db(_factories: dict[str, Any]) -> Iterator[Database]:
     factory = _factories["sqlite"]
     yield factory.make()
     factory.cleanup()
