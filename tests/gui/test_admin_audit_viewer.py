@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QTableView
 from sqlalchemy import func, insert, select
 
-from cras_desk.db.models import AuditEvent, Patient
+from cras_desk.db.models import ROW_CHANGE_ACTIONS, AuditEvent, Patient
 from cras_desk.domain.clock import today_london
 from cras_desk.gui import style
 from cras_desk.gui.admin.audit_viewer import AuditModel, AuditViewer, Column
@@ -56,7 +56,9 @@ def _search(qtbot, viewer: AuditViewer) -> None:
 def test_a_search_by_user_fills_the_table_and_says_how_many(qtbot, world, make_ctx) -> None:
     _fill(world)
     viewer = _viewer(qtbot, make_ctx("root"))
-    assert [viewer.action_combo.itemText(i) for i in range(viewer.action_combo.count())] == [
+    offered = [viewer.action_combo.itemText(i) for i in range(viewer.action_combo.count())]
+    # PostgreSQL's own triggers add their actions (db_insert, ...) as the world is made.
+    assert [a for a in offered if a not in ROW_CHANGE_ACTIONS] == [
         "",
         "reassign",
         "sign_in_failed",

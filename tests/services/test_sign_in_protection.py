@@ -36,7 +36,9 @@ def audit_actions(db, user_id: int) -> list[str]:
     with db.read() as s:
         return list(
             s.scalars(
-                select(AuditEvent.action).where(AuditEvent.entity_id == user_id).order_by(AuditEvent.id)
+                select(AuditEvent.action)
+                .where(AuditEvent.entity == "user", AuditEvent.entity_id == user_id)
+                .order_by(AuditEvent.id)
             )
         )
 

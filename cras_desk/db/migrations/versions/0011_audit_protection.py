@@ -6,7 +6,8 @@ Create Date: 2026-12-06 01:00:00
 
 PostgreSQL
 - `audit_events.db_user`: the login that wrote the row. A BEFORE INSERT trigger sets it to
-  session_user and `at` to the server's clock, whatever the desk sent: who and when cannot be forged.
+  session_user and, for anyone but the owner, `at` to the server's clock, whatever the desk sent:
+  who and when cannot be forged by a desk (the owner may write history: the demo seed, migrations).
 - Every insert, update and delete of patient and booking data (AUDITED_TABLES) writes audit rows
   from triggers owned by the schema owner (SECURITY DEFINER, fixed search_path), with the table,
   the row id, the patient id, the operation and, for updates, the NAMES of the changed columns:
@@ -84,10 +85,13 @@ def _postgresql_upgrade() -> None:
         SET search_path = {path} AS $$
         BEGIN
             NEW.db_user := session_user;
-            NEW.at := clock_timestamp();
+            -- Desks cannot backdate; the owner (migrations, the demo seed's history) may.
+            IF NOT pg_has_role(session_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
+                NEW.at := clock_timestamp();
+            END IF;
             RETURN NEW;
         END $$
-        """
+        """  # noqa: S608 - DDL from constants
     )
     op.execute(
         "CREATE TRIGGER audit_events_stamp BEFORE INSERT ON audit_events "
