@@ -493,6 +493,9 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_events_patient", "patient_id", "at"),
         Index("ix_audit_events_user", "user_id", "at"),
+        # A desk may append to the trail but not read it (migration 0011), so an INSERT must not
+        # ask for the new id back (RETURNING needs SELECT).
+        {"implicit_returning": False},
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -41,7 +41,12 @@ class DatabaseLogin:
         """Who the server says is connected, as an Actor; refused if they have no active users row."""
         with self.db.write() as s:
             login = s.execute(text("SELECT session_user")).scalar_one()
-            user = s.scalar(select(User).where(User.username == login))
+            # Named columns: a desk's login may not read users.password_hash (migration 0010).
+            user = s.execute(
+                select(User.id, User.username, User.full_name, User.role, User.team_id, User.active).where(
+                    User.username == login
+                )
+            ).first()
             if user is None or not user.active:
                 audit.record(s, None, "sign_in_failed", "user", user.id if user else None)
                 failed = True

@@ -12,20 +12,20 @@ from collections.abc import Iterator
 import pytest
 from desk_helpers import WAIT
 from PySide6.QtCore import Qt
-from sqlalchemy import String, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import URL
 
+from cras_desk.db.login_roles import GROUP_ROLES
 from cras_desk.db.models import AuditEvent, User
 from cras_desk.domain.enums import Role
 from cras_desk.gui.sign_in.connection import Target
 from cras_desk.gui.sign_in.dialog import SignInDialog
 from cras_desk.gui.tasks import TaskRunner
-from cras_desk.services.auth import AuthService
 from cras_desk.services.bundle import ServiceBundle
 from cras_desk.services.database_login import DatabaseLogin
+from cras_desk.services.users import UserAdmin
 from cras_desk.settings import Settings
 
-GROUP = "cras_advisor"
 RIGHT = "her own password 7"
 
 
@@ -40,22 +40,12 @@ def pg_world(_factories, pg_server) -> Iterator[object]:
 
 @pytest.fixture
 def person(pg_world, pg_server) -> Iterator[str]:
-    """A user of the world's team with a login role of her own; the server checks its password."""
+    """A user of the world's East team with a login role of her own, made by the user
+    administration (a member of cras_advisor, with its grants only); the server checks its password."""
     name = f"pat_{uuid.uuid4().hex[:8]}"
-    root = pg_world.actor("root")
     east = pg_world.actor("amy").team_id
-    AuthService(pg_world.db).create_user(root, name, "Pat Personal", RIGHT, Role.ADVISOR, east)
-    with pg_world.db.engine.connect() as conn:
-        q = conn.dialect.identifier_preparer.quote
-        conn.exec_driver_sql(
-            "DO $$ BEGIN CREATE ROLE cras_advisor NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
-        )
-        literal = String().literal_processor(conn.dialect)(RIGHT)  # DDL takes no bound parameters
-        conn.exec_driver_sql(f"CREATE ROLE {q(name)} LOGIN PASSWORD {literal} IN ROLE {q(GROUP)}")
-        conn.exec_driver_sql(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {q(name)}")
-        conn.exec_driver_sql(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {q(name)}")
-        conn.commit()
-    pg_server.require_passwords((GROUP,))
+    UserAdmin(pg_world.db).add(pg_world.actor("root"), name, "Pat Personal", Role.ADVISOR, east, RIGHT)
+    pg_server.require_passwords(tuple(GROUP_ROLES.values()))
     yield name
     with pg_world.db.engine.connect() as conn:
         q = conn.dialect.identifier_preparer.quote
@@ -98,6 +88,7 @@ def test_the_server_refuses_a_wrong_password_and_admits_the_right_one(qtbot, pg_
     assert db.personal_login
     with db.read() as s:
         assert s.execute(text("SELECT session_user")).scalar_one() == person
+    with pg_world.db.read() as s:  # the trail is for admins to read, not the advisor's own login
         signed = s.scalars(select(AuditEvent.action).where(AuditEvent.user_id == dialog.actor.user_id)).all()
     assert "sign_in" in signed
     # The next person starts from nobody's credentials.
@@ -129,7 +120,7 @@ def test_unlocking_asks_the_server_again(pg_world, person) -> None:
         assert check(actor, RIGHT) is True
         assert check(actor, "wrong") is False
         assert check(actor, "nul\x00byte") is False
-        with db.read() as s:
+        with pg_world.db.read() as s:
             actions = s.scalars(
                 select(AuditEvent.action).where(AuditEvent.user_id == actor.user_id).order_by(AuditEvent.id)
             ).all()
