@@ -15,6 +15,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy import select, text
 from sqlalchemy.engine import URL
 
+from cras_desk.db.engine import Database
 from cras_desk.db.login_roles import GROUP_ROLES
 from cras_desk.db.models import AuditEvent, User
 from cras_desk.domain.enums import Role
@@ -141,5 +142,31 @@ def test_a_desk_connected_as_one_person_cannot_act_as_another(pg_world, person) 
         claims.release_all(me)  # her own: allowed
         with pytest.raises(PermissionDenied, match="signed in as someone else"):
             claims.release_all(pg_world.actor("amy"))  # Amy's Actor on Pat's connection
+    finally:
+        db.dispose()
+
+
+def test_an_advisor_works_a_call_through_her_own_login(pg_world, person) -> None:
+    """The services a call uses, run on the advisor's own login with only her group's grants and
+    row-level security: the worklist, the record, a claim, a call outcome, the choice, slots, a booking."""
+    from cras_desk.domain.enums import ContactOutcome
+    from cras_desk.services.booking import SlotQuery
+    from cras_desk.services.worklist import WorklistFilter
+
+    db = Database(personal_target(pg_world).with_login(person, RIGHT).full_url(), personal_login=True)
+    try:
+        me = DatabaseLogin(db).sign_in()
+        desk = ServiceBundle(db)
+        rid = pg_world.referrals["Ó Súilleabháin"]  # East, her team
+        page = desk.worklist.page(me, WorklistFilter(), limit=50)
+        assert page is not None
+        record = desk.records.open(me, rid)
+        assert record.patient_id
+        desk.claims.claim(me, rid)
+        desk.contact.record_attempt(me, rid, ContactOutcome.NO_ANSWER)
+        assert desk.choice.options(me, rid)
+        slots = desk.booking.search_slots(me, rid, SlotQuery())
+        assert slots.slots
+        desk.booking.book(me, rid, slots.slots[0].slot_id)
     finally:
         db.dispose()
