@@ -127,3 +127,43 @@ def world(db_factory: DatabaseFactory):
     from world import World, build_world
 
     return World.load(db_factory.make("world", build_world))
+
+
+# Tests about one engine by nature (PostgreSQL's logins, roles and triggers; SQLite's own tricks)
+# take that engine's factory directly rather than skipping the other.
+
+
+@pytest.fixture
+def pg_db(_factories: dict[str, DatabaseFactory]) -> Iterator[Database]:
+    """A fresh, migrated, empty PostgreSQL database."""
+    factory = _factories["postgresql"]
+    yield factory.make()
+    factory.cleanup()
+
+
+@pytest.fixture
+def sqlite_db(_factories: dict[str, DatabaseFactory]) -> Iterator[Database]:
+    """A fresh, migrated, empty SQLite database."""
+    factory = _factories["sqlite"]
+    yield factory.make()
+    factory.cleanup()
+
+
+@pytest.fixture
+def pg_world(_factories: dict[str, DatabaseFactory]):
+    """The small known world on PostgreSQL only."""
+    from world import World, build_world
+
+    factory = _factories["postgresql"]
+    yield World.load(factory.make("world", build_world))
+    factory.cleanup()
+
+
+@pytest.fixture
+def sqlite_world(_factories: dict[str, DatabaseFactory]):
+    """The small known world on SQLite only."""
+    from world import World, build_world
+
+    factory = _factories["sqlite"]
+    yield World.load(factory.make("world", build_world))
+    factory.cleanup()

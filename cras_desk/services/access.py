@@ -68,53 +68,38 @@ def caller(session: Session, actor: Actor) -> Caller:
 
 def for_referral(session: Session, actor: Actor, referral_id: int) -> Caller:
     """The checked caller, refused unless the referral is in their scope (one statement)."""
-    found = session.execute(
-        _as_connected(
-            session,
-            select(*_USER_COLUMNS, Referral.id, Referral.team_id, Referral.assigned_to)
-            .select_from(User)
-            .outerjoin(Referral, Referral.id == referral_id)
-            .where(User.id == actor.user_id),
-        )
-    ).first()
-    who = _checked(session, actor, found)
-    assert found is not None  # _checked refused a missing user
-    _in_scope(who, found[6], found[7], found[8])
-    return who
+    return _through(session, actor, _scoped().outerjoin(Referral, Referral.id == referral_id))
 
 
 def for_booking(session: Session, actor: Actor, booking_id: int) -> Caller:
     """The checked caller, refused unless the booking's referral is in their scope."""
-    found = session.execute(
-        _as_connected(
-            session,
-            select(*_USER_COLUMNS, Referral.id, Referral.team_id, Referral.assigned_to)
-            .select_from(User)
-            .outerjoin(Booking, Booking.id == booking_id)
-            .outerjoin(Referral, Referral.id == Booking.referral_id)
-            .where(User.id == actor.user_id),
-        )
-    ).first()
-    who = _checked(session, actor, found)
-    assert found is not None
-    _in_scope(who, found[6], found[7], found[8])
-    return who
+    statement = (
+        _scoped()
+        .outerjoin(Booking, Booking.id == booking_id)
+        .outerjoin(Referral, Referral.id == Booking.referral_id)
+    )
+    return _through(session, actor, statement)
 
 
 def for_letter(session: Session, actor: Actor, letter_id: int) -> Caller:
     """The checked caller, refused unless the letter's referral is in their scope."""
-    found = session.execute(
-        _as_connected(
-            session,
-            select(*_USER_COLUMNS, Referral.id, Referral.team_id, Referral.assigned_to)
-            .select_from(User)
-            .outerjoin(Letter, Letter.id == letter_id)
-            .outerjoin(Referral, Referral.id == Letter.referral_id)
-            .where(User.id == actor.user_id),
-        )
-    ).first()
+    statement = (
+        _scoped()
+        .outerjoin(Letter, Letter.id == letter_id)
+        .outerjoin(Referral, Referral.id == Letter.referral_id)
+    )
+    return _through(session, actor, statement)
+
+
+def _scoped() -> Select[*tuple[Any, ...]]:
+    """The caller's row and the scope of the referral a record belongs to, joined by the caller."""
+    return select(*_USER_COLUMNS, Referral.id, Referral.team_id, Referral.assigned_to).select_from(User)
+
+
+def _through(session: Session, actor: Actor, statement: Select[*tuple[Any, ...]]) -> Caller:
+    found = session.execute(_as_connected(session, statement.where(User.id == actor.user_id))).first()
     who = _checked(session, actor, found)
-    assert found is not None
+    assert found is not None  # _checked refused a missing user
     _in_scope(who, found[6], found[7], found[8])
     return who
 

@@ -31,15 +31,6 @@ RIGHT = "her own password 7"
 
 
 @pytest.fixture
-def pg_world(_factories, pg_server) -> Iterator[object]:
-    from world import World, build_world
-
-    factory = _factories["postgresql"]
-    yield World.load(factory.make("world", build_world))
-    factory.cleanup()
-
-
-@pytest.fixture
 def person(pg_world, pg_server) -> Iterator[str]:
     """A user of the world's East team with a login role of her own, made by the user
     administration (a member of cras_advisor, with its grants only); the server checks its password."""

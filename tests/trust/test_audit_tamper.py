@@ -20,13 +20,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, func, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
-from world import World, build_world
+from world import World
 
 from cras_desk.db.engine import Database, make_engine
 from cras_desk.db.models import ROW_CHANGE_ACTIONS, AuditEvent, Referral, User
@@ -51,28 +50,6 @@ PATIENT_AND_BOOKING_TABLES = (
     "assignments",
 )
 AUDIT_TRIGGERS = ("audit_events_append_only", "audit_events_no_truncate", "audit_events_stamp")
-
-
-@pytest.fixture
-def pg_db(_factories: dict[str, Any]) -> Iterator[Database]:
-    """A fresh migrated PostgreSQL database: roles and grants are PostgreSQL's alone."""
-    factory = _factories["postgresql"]
-    yield factory.make()
-    factory.cleanup()
-
-
-@pytest.fixture
-def pg_world(_factories: dict[str, Any]) -> Iterator[World]:
-    factory = _factories["postgresql"]
-    yield World.load(factory.make("world", build_world))
-    factory.cleanup()
-
-
-@pytest.fixture
-def sqlite_db(_factories: dict[str, Any]) -> Iterator[Database]:
-    factory = _factories["sqlite"]
-    yield factory.make()
-    factory.cleanup()
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import secrets
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -25,24 +24,6 @@ from cras_desk.services.auth import AuthService
 from cras_desk.services.users import UserAdmin
 
 PASSWORD = "correct horse 1"  # the test world's (tests/world.py)
-
-
-@pytest.fixture
-def sqlite_world(_factories) -> Iterator[object]:
-    from world import World, build_world
-
-    factory = _factories["sqlite"]
-    yield World.load(factory.make("world", build_world))
-    factory.cleanup()
-
-
-@pytest.fixture
-def pg_world(_factories) -> Iterator[object]:
-    from world import World, build_world
-
-    factory = _factories["postgresql"]
-    yield World.load(factory.make("world", build_world))
-    factory.cleanup()
 
 
 def run(db: Database, command: str, stdin: str, capsys, **options: object) -> tuple[int, str, str]:

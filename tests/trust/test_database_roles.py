@@ -43,15 +43,6 @@ class Person:
 
 
 @pytest.fixture
-def pg_world(_factories, pg_server) -> Iterator[object]:
-    from world import World, build_world
-
-    factory = _factories["postgresql"]
-    yield World.load(factory.make("world", build_world))
-    factory.cleanup()
-
-
-@pytest.fixture
 def people(pg_world, pg_server) -> Iterator[dict[str, Person]]:
     """One login per kind of caller; East is the team of the referral the statements touch."""
     pg_server.require_passwords(tuple(GROUP_ROLES.values()))
