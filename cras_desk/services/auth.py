@@ -27,7 +27,7 @@ from cras_desk.domain import input_rules
 from cras_desk.domain.clock import to_london, utcnow
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import AuthenticationFailed, ValidationError
-from cras_desk.services import audit
+from cras_desk.services import access, audit
 from cras_desk.services.actor import Actor
 from cras_desk.services.passwords import (
     hash_password,
@@ -193,6 +193,8 @@ class AuthService:
         if problem is not None:
             raise ValidationError(problem)
         with self.db.write() as s:
+            actor = access.caller(s, actor)  # the users row's role, not the Actor's word
+            actor.require(Role.ADMIN, action="create users")
             user = User(
                 username=username.strip().lower(),
                 full_name=full_name,
@@ -212,6 +214,9 @@ class AuthService:
         if problem is not None:
             raise ValidationError(problem)
         with self.db.write() as s:
+            actor = access.caller(s, actor)
+            if actor.user_id != user_id:
+                actor.require(Role.ADMIN, action="set another user's password")
             user = s.get(User, user_id)
             if user is None:
                 raise ValidationError("No such user.")

@@ -33,7 +33,9 @@ def test_sign_in(world) -> None:
     with world.db.read() as s:
         # The world's own rows, written by PostgreSQL's row-change triggers as it was built, aside.
         actions = s.scalars(
-            select(AuditEvent.action).where(AuditEvent.action.not_in(ROW_CHANGE_ACTIONS)).order_by(AuditEvent.id)
+            select(AuditEvent.action)
+            .where(AuditEvent.action.not_in(ROW_CHANGE_ACTIONS))
+            .order_by(AuditEvent.id)
         ).all()
     assert actions == ["sign_in", "sign_in_failed", "sign_in_failed"]
 
@@ -68,3 +70,18 @@ def test_audit_trail_for_leads_only(world) -> None:
         AuditService(world.db).trail(world.actor("amy"))
     rows = AuditService(world.db).trail(world.actor("lena"))
     assert rows[0].action == "sign_in" and rows[0].username == "amy"
+
+
+def test_a_forged_admin_cannot_create_users_or_set_passwords(world) -> None:
+    from dataclasses import replace
+
+    amy = world.actor("amy")
+    forged = replace(amy, role=Role.ADMIN, team_id=None)  # an advisor's id with the admin role
+    auth = AuthService(world.db)
+    with pytest.raises(PermissionDenied):
+        auth.create_user(forged, "intruder", "In Truder", "a-long-password", Role.ADMIN, None)
+    with pytest.raises(PermissionDenied):
+        auth.set_password(forged, world.actor("ben").user_id, "a-long-password")
+    with world.db.read() as s:
+        assert s.scalar(select(User.id).where(User.username == "intruder")) is None
+    auth.set_password(amy, amy.user_id, "her-own-new-password")  # her own: allowed

@@ -438,8 +438,9 @@ def test_the_table_covers_every_call_once() -> None:
     assert all(len(row) == len(CALLERS) and set(row) <= {"A", "R"} for row in MATRIX.values())
 
 
-# Public methods that take a caller, by service class. AuthService (sign-in, create_user,
-# set_password) is owned elsewhere and not yet wired to services/access.py: see docs/security.
+# Public methods that take a caller, by service class. AuthService answers a sign-in or unlock
+# with true/false rather than a refusal; its create_user and set_password re-check the caller too
+# (tests/services/test_auth.py), and the screens and CLI manage users through services/users.py.
 _SERVICES = {
     "claims": ClaimService,
     "contact": ContactService,
