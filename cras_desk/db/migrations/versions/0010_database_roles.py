@@ -403,7 +403,11 @@ def upgrade() -> None:
                 f"GRANT SELECT ({', '.join(present)}) ON {q}.users TO {', '.join(quote(g) for g in EVERYONE)}"
             )
         )
-        conn.execute(text(f"GRANT INSERT ({', '.join(present)}), UPDATE ({', '.join(present)}) ON {q}.users TO {quote(ADMIN)}"))
+        conn.execute(
+            text(
+                f"GRANT INSERT ({', '.join(present)}), UPDATE ({', '.join(present)}) ON {q}.users TO {quote(ADMIN)}"
+            )
+        )
 
     for sql in FUNCTIONS:
         conn.execute(text(sql))
