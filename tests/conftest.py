@@ -167,3 +167,20 @@ def sqlite_world(_factories: dict[str, DatabaseFactory]):
     factory = _factories["sqlite"]
     yield World.load(factory.make("world", build_world))
     factory.cleanup()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _collect_on_the_main_thread() -> Iterator[None]:
+    """As the desk does (cras_desk/gui/main_thread_gc.py): no automatic collection, which could
+    destroy a Qt object on a worker thread and deadlock; the main thread collects after each test."""
+    import gc
+
+    gc.disable()
+    yield
+    gc.enable()
+
+
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    import gc
+
+    gc.collect()

@@ -169,15 +169,19 @@ class DeskApp(QObject):
 
 
 def resume_gc() -> None:
-    """Turn the garbage collector back on, if cras_desk.cli paused it for the start-up.
+    """Start collecting garbage again, after cras_desk.cli paused it for the start-up: on the UI
+    thread only (gui/main_thread_gc.py explains why).
 
     What start-up made (SQLAlchemy's mappers, Qt's wrappers: over 100,000 objects, of which a
     collection finds about 500 unreachable) is frozen first, so that later collections, which
     pause the desk, do not scan it again.
     """
-    if not gc.isenabled():
-        gc.freeze()
-        gc.enable()
+    from cras_desk.gui import main_thread_gc
+
+    if main_thread_gc.running() is not None:
+        return
+    gc.freeze()
+    main_thread_gc.take_over()
 
 
 def _preload() -> None:
