@@ -16,7 +16,7 @@ import getpass
 import sys
 from typing import TextIO
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from cras_desk.cli.letters import sign_in
 from cras_desk.db import login_roles
@@ -27,6 +27,7 @@ from cras_desk.domain.errors import CrasError
 from cras_desk.services import audit
 from cras_desk.services.actor import Actor
 from cras_desk.services.auth import actor_of
+from cras_desk.services.database_login import connected_user
 from cras_desk.services.passwords import hash_password
 from cras_desk.services.users import UserAdmin
 
@@ -47,16 +48,11 @@ def acting_admin(db: Database, username: str | None, stdin: TextIO) -> Actor | N
     """The admin running the command, or None after saying why."""
     if db.dialect == "postgresql":
         with db.read() as s:
-            login = str(s.execute(text("SELECT session_user")).scalar_one())
-            found = s.execute(
-                select(User.id, User.username, User.full_name, User.role, User.team_id, User.active).where(
-                    User.username == login
-                )
-            ).first()
-        if found is None or not found.active:
-            print(f"The database login {login} is not an active CRAS user.", file=sys.stderr)
+            found = connected_user(s)
+        if found.actor is None:
+            print(f"The database login {found.login} is not an active CRAS user.", file=sys.stderr)
             return None
-        actor = Actor(found.id, found.username, found.full_name, found.role, found.team_id)
+        actor = found.actor
     else:
         signed_in = sign_in(db, username, stdin)
         if signed_in is None:

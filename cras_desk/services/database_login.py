@@ -8,8 +8,11 @@ the desk never tells the database who it is.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from cras_desk.db.engine import CONNECT_TIMEOUT_S, Database
@@ -31,6 +34,29 @@ def is_refused_login(exc: BaseException) -> bool:
     return any(words in message for words in _REFUSED)
 
 
+@dataclass(frozen=True)
+class ConnectedUser:
+    """The login the server says is connected, and its users row (None if it has none)."""
+
+    login: str
+    user_id: int | None
+    actor: Actor | None  # None unless the row is there and active
+
+
+def connected_user(session: Session) -> ConnectedUser:
+    login = str(session.execute(text("SELECT session_user")).scalar_one())
+    # Named columns: a desk's login may not read users.password_hash (migration 0010).
+    row = session.execute(
+        select(User.id, User.username, User.full_name, User.role, User.team_id, User.active).where(
+            User.username == login
+        )
+    ).first()
+    if row is None:
+        return ConnectedUser(login, None, None)
+    actor = Actor(row.id, row.username, row.full_name, row.role, row.team_id) if row.active else None
+    return ConnectedUser(login, row.id, actor)
+
+
 class DatabaseLogin:
     """Sign-in and unlock for a desk connected as the person's own login role."""
 
@@ -40,21 +66,13 @@ class DatabaseLogin:
     def sign_in(self) -> Actor:
         """Who the server says is connected, as an Actor; refused if they have no active users row."""
         with self.db.write() as s:
-            login = s.execute(text("SELECT session_user")).scalar_one()
-            # Named columns: a desk's login may not read users.password_hash (migration 0010).
-            user = s.execute(
-                select(User.id, User.username, User.full_name, User.role, User.team_id, User.active).where(
-                    User.username == login
-                )
-            ).first()
-            if user is None or not user.active:
-                audit.record(s, None, "sign_in_failed", "user", user.id if user else None)
-                failed = True
+            found = connected_user(s)
+            actor = found.actor
+            if actor is None:
+                audit.record(s, None, "sign_in_failed", "user", found.user_id)
             else:
-                actor = Actor(user.id, user.username, user.full_name, user.role, user.team_id)
-                audit.record(s, actor, "sign_in", "user", user.id)
-                failed = False
-        if failed:
+                audit.record(s, actor, "sign_in", "user", actor.user_id)
+        if actor is None:
             raise AuthenticationFailed(WRONG)
         return actor
 

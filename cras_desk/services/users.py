@@ -7,7 +7,6 @@ migration 0010); the checks here give the clear message, and are the only guard 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,15 +17,14 @@ from sqlalchemy.orm import Session
 from cras_desk.db import login_roles
 from cras_desk.db.engine import Database
 from cras_desk.db.models import AuditEvent, Team, User
+from cras_desk.domain import input_rules
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import NotFound, PermissionDenied, ValidationError
 from cras_desk.services import audit
 from cras_desk.services.actor import Actor
-from cras_desk.services.passwords import hash_password
+from cras_desk.services.passwords import hash_password, new_password_problem
 
-_MIN_PASSWORD = 8
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _DUPLICATE_OBJECT = "42710"
 _INSUFFICIENT_PRIVILEGE = "42501"
 
@@ -52,10 +50,9 @@ class _Target:
 
 
 def _check_password(password: str) -> None:
-    if len(password) < _MIN_PASSWORD:
-        raise ValidationError(f"A password needs at least {_MIN_PASSWORD} characters.")
-    if _CONTROL.search(password):
-        raise ValidationError("A password cannot hold control characters.")
+    problem = new_password_problem(password)
+    if problem is not None:
+        raise ValidationError(problem)
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -116,8 +113,9 @@ class UserAdmin:
         actor.require(Role.ADMIN, action="add users")
         username = login_roles.check_login_name(username.strip().lower())
         full_name = full_name.strip()
-        if not full_name or _CONTROL.search(full_name):
-            raise ValidationError("A user needs a full name (no control characters).")
+        if not full_name:
+            raise ValidationError("A user needs a full name.")
+        input_rules.check_text(full_name, "The full name", max_length=120)
         if role is not Role.ADMIN and team_id is None:
             raise ValidationError("An advisor or team lead belongs to a team.")
         _check_password(password)
