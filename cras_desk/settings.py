@@ -23,8 +23,6 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from cras_desk.domain.contact_policy import ContactPolicy
-from cras_desk.domain.errors import ValidationError
 from cras_desk.paths import config_dir
 from cras_desk.private_files import write_private
 
@@ -38,23 +36,23 @@ def limits(minimum: int, maximum: int) -> dict[str, Any]:
     return {"range": (minimum, maximum)}
 
 
-def _contact_policy_problem(value: dict[str, Any]) -> str | None:
-    try:
-        ContactPolicy.from_mapping(value)
-    except ValidationError as exc:
-        return str(exc)
-    return None
+# Options a desk no longer keeps for itself, and what the desk says when an old file still has one.
+RETIRED = {
+    "contact_policy": (
+        "The contact policy in the settings file is ignored: the unit's contact policy is set "
+        "centrally by an admin (Admin menu, Central settings), the same for every desk."
+    ),
+}
 
 
 @dataclass
 class Settings:
     database_url: str = ""  # empty: the embedded SQLite file in the user's data folder
-    # The desk locks after this long without a key or mouse press: it shows patient records.
+    # The desk locks after this long without a key or mouse press: it shows patient records. Held
+    # to the unit's bounds (central settings idle_lock_min_minutes .. idle_lock_max_minutes).
     idle_lock_minutes: int = field(default=10, metadata=limits(1, 120))
     # The worklist service's largest page (cras_desk.services.worklist.MAX_PAGE).
     worklist_page_size: int = field(default=100, metadata=limits(1, 1000))
-    # Overrides of ContactPolicy's defaults.
-    contact_policy: dict[str, Any] = field(default_factory=dict, metadata={"check": _contact_policy_problem})
     last_username: str = ""
     # Per user name: the desk's splitter positions as the advisor last left them (Qt's saveState,
     # base64), so a hot-desking advisor finds the worklist as wide as they made it.
@@ -65,9 +63,6 @@ class Settings:
     window_maximised: dict[str, bool] = field(default_factory=dict)
     # What was wrong with the file when it was loaded, in words the desk can show; not saved.
     problems: list[str] = field(default_factory=list, compare=False, repr=False, metadata={"saved": False})
-
-    def policy(self) -> ContactPolicy:
-        return ContactPolicy.from_mapping(self.contact_policy) if self.contact_policy else ContactPolicy()
 
     @staticmethod
     def path() -> Path:
@@ -112,7 +107,9 @@ class Settings:
                 settings.report(said if detail is None else f"{said} {detail}", logged=said)
             if kept is not None:
                 setattr(settings, name, kept)
-        unknown = sorted(set(raw) - set(known) - {"version"})
+        for name in sorted(set(raw) & set(RETIRED)):
+            settings.report(RETIRED[name])
+        unknown = sorted(set(raw) - set(known) - set(RETIRED) - {"version"})
         if unknown:
             # Named on screen, where a misspelt option is easy to fix, but not in the log: the
             # names come from a file anybody at the PC may have typed into.

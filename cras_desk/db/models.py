@@ -548,6 +548,30 @@ class IdempotencyKey(Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JsonType)
 
 
+class CentralSetting(Base):
+    """The unit's rules, one row (id 1) every desk reads: the options of
+    domain.central_settings.CentralSettings, whose ranges the migration's CHECK constraints repeat.
+    `version` counts edits, so an admin's save can tell a colleague's edit from its own retry."""
+
+    __tablename__ = "central_settings"
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    max_failed_attempts: Mapped[int] = mapped_column(Integer)
+    min_distinct_days: Mapped[int] = mapped_column(Integer)
+    require_distinct_times_of_day: Mapped[bool] = mapped_column(Boolean)
+    respond_within_days: Mapped[int] = mapped_column(Integer)
+    calling_opens: Mapped[int] = mapped_column(Integer)  # minutes after midnight, UK time
+    calling_closes: Mapped[int] = mapped_column(Integer)
+    claim_minutes: Mapped[int] = mapped_column(Integer)
+    idle_lock_min_minutes: Mapped[int] = mapped_column(Integer)
+    idle_lock_max_minutes: Mapped[int] = mapped_column(Integer)
+    lockout_failures: Mapped[int] = mapped_column(Integer)
+    lockout_minutes: Mapped[int] = mapped_column(Integer)
+    lockout_until_admin_unlocks: Mapped[bool] = mapped_column(Boolean)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
 # Besides the partial ones: the change feed's reading order on PostgreSQL (migration 0007).
 MIGRATION_ONLY_INDEXES = {*PARTIAL_UNIQUE_INDEXES, "ix_changes_xid"}
 

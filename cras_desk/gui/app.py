@@ -124,7 +124,7 @@ class DeskApp(QObject):
         from cras_desk.services.bundle import ServiceBundle
 
         self.database = db
-        services = ServiceBundle.build(db, self.settings.policy())
+        services = ServiceBundle.build(db)
         self._warm_first_page(services, actor)
         outbox = Outbox(outbox_path(data_dir(), actor.username))
         ctx = DeskContext(services, actor, self.tasks, DraftStore(actor.username), self.settings, outbox)

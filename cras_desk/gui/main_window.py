@@ -49,7 +49,9 @@ from cras_desk.gui.worklist.panel import WorklistPanel
 from cras_desk.services.worklist import Scope
 
 if TYPE_CHECKING:
+    from cras_desk.gui.live_view import FeedChanges
     from cras_desk.gui.team.view import TeamLeadView
+    from cras_desk.services.central_settings import SettingsVersion
 
 FLOW_MIN_HEIGHT = 440  # below this a call-flow panel scrolls rather than squashing its parts
 # Live updates, the idle lock and the claim timer start once the first page is painted, or after this
@@ -296,9 +298,31 @@ class MainWindow(QMainWindow):
         self.live.start()
         self.outbox.start()
         self.claims.start()
+        self._read_unit_rules()
+        self.live.changes_seen.connect(self._maybe_rules_changed)
         self._look_up_team()
         if not self._first_page_done:
             self.lock.start()  # no page, so no warm-up to wait for (it starts the lock otherwise)
+
+    def _read_unit_rules(self) -> None:
+        actor, central = self.ctx.actor, self.ctx.services.central
+        self.ctx.tasks.run(lambda: central.current(actor), self._unit_rules_read, lambda _e: None)
+
+    def _maybe_rules_changed(self, seen: FeedChanges) -> None:
+        if seen.touches({"central_settings"}):
+            self._read_unit_rules()
+
+    def _unit_rules_read(self, current: SettingsVersion) -> None:
+        """The unit's settings as the database holds them: applied to the idle lock and the
+        callback field now (the services read them at every call themselves)."""
+        if self._shut_down or current.settings == self.ctx.unit:
+            return
+        self.ctx.unit = current.settings
+        self.lock.rules_changed()
+        # Not imported for an isinstance check: the call outcome panel's module loads when first shown.
+        set_hours = getattr(self.panels.get(OUTCOME.key), "set_calling_hours", None)
+        if set_hours is not None:
+            set_hours(current.settings.calling_hours())
 
     def _look_up_team(self) -> None:
         actor, auth = self.ctx.actor, self.ctx.services.auth

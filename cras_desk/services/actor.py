@@ -21,7 +21,8 @@ class Actor:
         if self.role is Role.ADMIN or self.role in roles:
             return
         wanted = " or ".join(r.value.replace("_", " ") for r in roles)
-        raise PermissionDenied(f"Only a {wanted} may {action}.")
+        article = "an" if wanted[0] in "aeiou" else "a"
+        raise PermissionDenied(f"Only {article} {wanted} may {action}.")
 
     @property
     def is_lead(self) -> bool:

@@ -36,7 +36,7 @@ from cras_desk.services.passwords import (
     password_problem,
     verify_password,
 )
-from cras_desk.services.sign_in_policy import SignInPolicy, default_policy
+from cras_desk.services.sign_in_policy import UNTIL_UNLOCKED, SignInPolicy, default_policy
 
 NOT_RIGHT = "User name or password is not right."
 
@@ -53,6 +53,8 @@ def actor_of(user: User) -> Actor:
 
 
 def locked_message(until: datetime) -> str:
+    if until >= UNTIL_UNLOCKED:
+        return "This account is locked after too many wrong passwords: ask an admin to unlock it."
     return (
         "This account is locked after too many wrong passwords. "
         f"Try again after {to_london(until):%H:%M}, or ask an admin to unlock it."
@@ -146,14 +148,23 @@ class AuthService:
             )
             policy = self.policy(s)
             if user.failed_sign_ins >= policy.max_failures:
-                user.locked_until = now + timedelta(minutes=policy.lockout_minutes)
+                user.locked_until = (
+                    UNTIL_UNLOCKED
+                    if policy.until_admin_unlocks
+                    else now + timedelta(minutes=policy.lockout_minutes)
+                )
                 audit.record(
                     s,
                     actor,
                     "account_locked",
                     "user",
                     user_id,
-                    detail={"failures": str(user.failed_sign_ins), "minutes": str(policy.lockout_minutes)},
+                    detail={
+                        "failures": str(user.failed_sign_ins),
+                        "minutes": "until unlocked"
+                        if policy.until_admin_unlocks
+                        else str(policy.lockout_minutes),
+                    },
                 )
                 return AccountLocked(locked_message(user.locked_until))
             return AuthenticationFailed(NOT_RIGHT)
@@ -162,20 +173,6 @@ class AuthService:
             user.password_hash = hash_password(password)
             audit.record(s, actor_of(user), "password_rehashed", "user", user_id)
         return None
-
-    def unlock(self, actor: Actor, user_id: int) -> None:
-        """An admin ends a lockout now (and the count of wrong passwords with it)."""
-        actor.require(Role.ADMIN, action="unlock accounts")
-        with self.db.write() as s:
-            user = s.get(User, user_id)
-            if user is None:
-                raise ValidationError("No such user.")
-            was_locked = user.locked_until is not None and user.locked_until > self.clock()
-            user.locked_until = None
-            user.failed_sign_ins = 0
-            audit.record(
-                s, actor, "account_unlocked", "user", user_id, detail={"was_locked": str(was_locked).lower()}
-            )
 
     def team_name(self, team_id: int | None) -> str | None:
         if team_id is None:

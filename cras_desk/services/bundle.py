@@ -11,7 +11,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from cras_desk.db.engine import Database
-from cras_desk.domain.contact_policy import ContactPolicy
 
 if TYPE_CHECKING:
     from cras_desk.services.actor import Actor
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
     from cras_desk.services.audit import AuditService
     from cras_desk.services.auth import AuthService
     from cras_desk.services.booking import BookingService
+    from cras_desk.services.central_settings import CentralSettingsService
     from cras_desk.services.choice import ChoiceService
     from cras_desk.services.claims import ClaimService
     from cras_desk.services.contact import ContactService
@@ -29,13 +29,12 @@ if TYPE_CHECKING:
 
 
 class ServiceBundle:
-    def __init__(self, db: Database, policy: ContactPolicy | None = None) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self.policy = policy
 
     @classmethod
-    def build(cls, db: Database, policy: ContactPolicy | None = None) -> ServiceBundle:
-        return cls(db, policy)
+    def build(cls, db: Database) -> ServiceBundle:
+        return cls(db)
 
     @cached_property
     def auth(self) -> AuthService:
@@ -75,7 +74,7 @@ class ServiceBundle:
     def contact(self) -> ContactService:
         from cras_desk.services.contact import ContactService
 
-        return ContactService(self.db, self.policy)
+        return ContactService(self.db)  # the unit's policy and hours: central settings
 
     @cached_property
     def contact_details(self) -> ContactDetailsService:
@@ -106,6 +105,12 @@ class ServiceBundle:
         from cras_desk.services.letters import LetterService
 
         return LetterService(self.db)
+
+    @cached_property
+    def central(self) -> CentralSettingsService:
+        from cras_desk.services.central_settings import CentralSettingsService
+
+        return CentralSettingsService(self.db)
 
     @cached_property
     def audit(self) -> AuditService:

@@ -22,10 +22,8 @@ from cras_desk.domain import input_rules
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import ReferralStatus
 from cras_desk.domain.errors import ClaimConflict, NotFound
-from cras_desk.services import access, audit
+from cras_desk.services import access, audit, central_settings
 from cras_desk.services.actor import Actor
-
-CLAIM_MINUTES = 20
 
 
 @dataclass(frozen=True)
@@ -35,9 +33,13 @@ class Claim:
     until: datetime
 
 
-def take_claim(session: Session, actor: Actor, referral_id: int, minutes: int = CLAIM_MINUTES) -> Claim:
-    """Claim or extend inside the caller's transaction; ClaimConflict if someone else holds it."""
+def take_claim(session: Session, actor: Actor, referral_id: int, minutes: int | None = None) -> Claim:
+    """Claim or extend inside the caller's transaction; ClaimConflict if someone else holds it.
+
+    A claim lasts the unit's claim_minutes (central settings) unless minutes says otherwise."""
     input_rules.record_id(referral_id, "referral")
+    if minutes is None:
+        minutes = central_settings.read(session).claim_minutes
     now = utcnow()
     until = now + timedelta(minutes=minutes)
     # Every change to a referral starts here, so this is a prebuilt Core UPDATE on the session's

@@ -57,7 +57,7 @@ from cras_desk.domain.contact_policy import (
 from cras_desk.domain.enums import ContactChannel, ContactOutcome, LetterKind, ReferralStatus
 from cras_desk.domain.errors import NotFound, StaleState, ValidationError
 from cras_desk.domain.working_days import next_working_day
-from cras_desk.services import access, audit, claims, contact_details, idempotency
+from cras_desk.services import access, audit, central_settings, claims, contact_details, idempotency
 from cras_desk.services.actor import Actor
 from cras_desk.services.letter_lifecycle import Supersession, queued_utc_letter_on, withdraw_superseded
 from cras_desk.services.letter_queue import queue_letter
@@ -134,9 +134,18 @@ class ContactService:
     def __init__(
         self, db: Database, policy: ContactPolicy | None = None, hours: CallingHours | None = None
     ) -> None:
+        """policy and hours fix the rules (tests, what-if tools); by default they are the unit's
+        central settings, read in each call's own transaction so an admin's change applies to
+        the next call recorded at any desk."""
         self.db = db
-        self.policy = policy if policy is not None else ContactPolicy()
-        self.hours = hours if hours is not None else CallingHours()
+        self._policy = policy
+        self._hours = hours
+
+    def _rules(self, s: Session) -> tuple[ContactPolicy, CallingHours]:
+        if self._policy is not None and self._hours is not None:
+            return self._policy, self._hours
+        unit = central_settings.read(s)
+        return self._policy or unit.contact_policy(), self._hours or unit.calling_hours()
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -153,7 +162,9 @@ class ContactService:
                 return _booked_step()
             facts = [*_facts(s, referral_id), AttemptFact(at, outcome)]
             queued = queued_utc_letter_on(s, referral_id)
-            return self.policy.next_step(facts, referral.utc_letter_sent_on, to_london(at).date(), queued)
+            return self._rules(s)[0].next_step(
+                facts, referral.utc_letter_sent_on, to_london(at).date(), queued
+            )
 
     def next_step(self, actor: Actor, referral_id: int, *, at: datetime | None = None) -> NextStep:
         """The policy's advice for the referral as it stands (for the patient pane)."""
@@ -164,7 +175,9 @@ class ContactService:
             if referral.status is ReferralStatus.BOOKED:
                 return _booked_step()
             queued = queued_utc_letter_on(s, referral_id)
-            return self.policy.next_step(_facts(s, referral_id), referral.utc_letter_sent_on, today, queued)
+            return self._rules(s)[0].next_step(
+                _facts(s, referral_id), referral.utc_letter_sent_on, today, queued
+            )
 
     # -- changes ------------------------------------------------------------------------------
 
@@ -199,7 +212,6 @@ class ContactService:
                     "A callback needs a date and time: when did the patient ask to be called?"
                 )
             input_rules.callback_time(callback_at, at)
-            self.hours.ensure_open(callback_at)  # nobody would be at a desk to ring the patient
         elif callback_at is not None:
             raise ValidationError("A callback time can only be given when the patient asked for a callback.")
         input_rules.check_optional_text(number_used, "The number used", max_length=NUMBER_USED_MAX)
@@ -210,6 +222,9 @@ class ContactService:
         def work(s: Session) -> AttemptResult:
             s.info["user_id"] = actor.user_id
             who = access.for_referral(s, actor, referral_id)
+            policy, hours = self._rules(s)
+            if callback_at is not None:
+                hours.ensure_open(callback_at)  # nobody would be at a desk to ring the patient
             claim = claims.ensure_claim(s, who, referral_id)
             referral = _referral(s, referral_id)
             if not referral.is_open:
@@ -236,7 +251,7 @@ class ContactService:
                 )
 
             rows = _attempt_rows(s, referral_id)
-            step = self.policy.next_step(
+            step = policy.next_step(
                 [AttemptFact(r.at, r.outcome) for r in rows],
                 referral.utc_letter_sent_on,
                 today,
@@ -274,7 +289,7 @@ class ContactService:
                     # printed (services/letter_posting.py), which sets utc_letter_sent_on.
                     {
                         "respond_by": step.respond_by.isoformat(),
-                        "respond_within_days": self.policy.respond_within_days,
+                        "respond_within_days": policy.respond_within_days,
                     },
                 )
                 letter_ids = (letter_id,)
@@ -356,7 +371,7 @@ class ContactService:
             reached = next((r for r in reversed(rows) if not r.outcome.is_failed), None)
             declined = reached is not None and reached.outcome is ContactOutcome.DECLINED
             if not declined:
-                self.policy.ensure_can_discharge(
+                self._rules(s)[0].ensure_can_discharge(
                     referral.utc_letter_sent_on,
                     today,
                     [AttemptFact(r.at, r.outcome) for r in rows],

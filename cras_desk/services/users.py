@@ -21,7 +21,7 @@ from cras_desk.domain import input_rules
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import NotFound, PermissionDenied, ValidationError
-from cras_desk.services import audit
+from cras_desk.services import access, audit
 from cras_desk.services.actor import Actor
 from cras_desk.services.passwords import hash_password, new_password_problem
 
@@ -53,6 +53,13 @@ def _check_password(password: str) -> None:
     problem = new_password_problem(password)
     if problem is not None:
         raise ValidationError(problem)
+
+
+def _admin(s: Session, actor: Actor, action: str) -> Actor:
+    """The caller's row, re-checked in this transaction: an admin, active, as they signed in."""
+    who = access.caller(s, actor)
+    who.require(Role.ADMIN, action=action)
+    return who
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -90,6 +97,7 @@ class UserAdmin:
         )
         now = utcnow()
         with self.db.write() as s:
+            actor = _admin(s, actor, "list users")
             rows = [
                 UserRow(
                     id=r[0],
@@ -121,6 +129,7 @@ class UserAdmin:
         _check_password(password)
         try:
             with self.db.write() as s:
+                actor = _admin(s, actor, "add users")
                 if team_id is not None and s.get(Team, team_id) is None:
                     raise ValidationError("No such team.")
                 if s.scalar(select(User.id).where(User.username == username)) is not None:
@@ -152,6 +161,7 @@ class UserAdmin:
             raise ValidationError("You cannot deactivate yourself.")
         try:
             with self.db.write() as s:
+                actor = _admin(s, actor, "deactivate users")
                 user = self._user(s, user_id)
                 if user.role is Role.ADMIN and user.active and self._other_active_admins(s, user_id) == 0:
                     raise ValidationError("This is the last active admin: add another admin first.")
@@ -171,6 +181,7 @@ class UserAdmin:
         actor.require(Role.ADMIN, action="reactivate users")
         try:
             with self.db.write() as s:
+                actor = _admin(s, actor, "reactivate users")
                 user = self._user(s, user_id)
                 if self.postgresql:
                     login_roles.reactivate_login(s.connection(), user.username)
@@ -186,6 +197,7 @@ class UserAdmin:
         _check_password(new_password)
         try:
             with self.db.write() as s:
+                actor = _admin(s, actor, "reset passwords")
                 user = self._user(s, user_id)
                 s.execute(
                     update(User).where(User.id == user_id).values(password_hash=hash_password(new_password))
@@ -203,11 +215,15 @@ class UserAdmin:
             raise self._refusal(exc, str(user_id)) from exc
 
     def unlock(self, actor: Actor, user_id: int) -> None:
+        """End a lockout now, and the count of wrong passwords with it."""
         actor.require(Role.ADMIN, action="unlock users")
         with self.db.write() as s:
+            actor = _admin(s, actor, "unlock users")
             self._user(s, user_id)
+            until = s.scalar(select(User.locked_until).where(User.id == user_id))
             s.execute(update(User).where(User.id == user_id).values(failed_sign_ins=0, locked_until=None))
-            audit.record(s, actor, "unlock_user", "user", user_id)
+            was_locked = until is not None and until > utcnow()
+            audit.record(s, actor, "unlock_user", "user", user_id, detail={"was_locked": was_locked})
 
     # --- helpers ------------------------------------------------------------------------------
 

@@ -69,11 +69,6 @@ def test_settings_round_trip_and_refuse_passwords(tmp_path) -> None:
     assert Settings.load(tmp_path / "missing.json") == Settings()
 
 
-def test_policy_from_settings() -> None:
-    assert Settings(contact_policy={"max_failed_attempts": 4}).policy().max_failed_attempts == 4
-    assert Settings().policy().max_failed_attempts == 3
-
-
 def test_password_comes_from_keyring(memory_keyring) -> None:
     url = "postgresql+psycopg://desk@db.example:5432/cras"
     assert credentials.keyring_available()

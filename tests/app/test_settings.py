@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from cras_desk.services.worklist import MAX_PAGE
-from cras_desk.settings import VERSION, Settings
+from cras_desk.settings import RETIRED, VERSION, Settings
 
 
 def load(tmp_path: Path, content: str | bytes, caplog: pytest.LogCaptureFixture) -> Settings:
@@ -34,7 +34,6 @@ def test_saving_writes_the_version_and_loads_back_without_problems(tmp_path: Pat
     saved = Settings(
         idle_lock_minutes=5,
         worklist_page_size=250,
-        contact_policy={"max_failed_attempts": 4},
         last_username="amy",
         splitter_states={"amy": {"main": "AAAA"}},
         window_geometry={"amy": "AdnQywAD"},
@@ -95,9 +94,6 @@ def test_a_file_that_cannot_be_opened_gives_the_defaults(tmp_path: Path, caplog)
         ("worklist_page_size", 5000, "is 5000, outside 1 to 1000"),
         ("database_url", 5432, "should be text, not a whole number"),
         ("last_username", ["amy"], "should be text, not a list"),
-        ("contact_policy", [], "should be a set of named values, not a list"),
-        ("contact_policy", {"max_failed_attempts": 0}, "is not valid"),
-        ("contact_policy", {"max_failed_attemps": 4}, "is not valid"),
         ("splitter_states", [1, 2], "should be a set of named values, not a list"),
         ("window_geometry", "AdnQywAD", "should be a set of named values, not text"),
     ],
@@ -129,7 +125,8 @@ def test_the_log_never_quotes_the_file(tmp_path: Path, caplog) -> None:
     assert len(caplog.records) == 3
     # On screen the unknown option is named, so whoever edited the file can put it right.
     assert "Unknown setting(s) ignored: Mr Example's note." in settings.problems
-    assert any("BN1 1AA" in p for p in settings.problems)  # the policy's own explanation
+    # A desk's own contact policy is no more: the unit's is central.
+    assert RETIRED["contact_policy"] in settings.problems
 
 
 def test_per_user_entries_of_the_wrong_kind_are_left_out_and_the_rest_kept(tmp_path: Path, caplog) -> None:

@@ -36,4 +36,3 @@ def test_migrated_index_is_unique_and_partial(db: Database, name: str) -> None:
     assert tuple(reflected["column_names"]) == columns
     got = str(reflected["dialect_options"][f"{engine}_where"])
     assert _bare(got) == _bare(where)
-

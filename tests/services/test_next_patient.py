@@ -22,6 +22,7 @@ from sqlalchemy import func, select, update
 from cras_desk.db.engine import Database
 from cras_desk.db.models import AuditEvent, Change, Patient, Referral, Service, Team, User
 from cras_desk.domain import nhs_number, rtt
+from cras_desk.domain.calling_hours import CallingHours
 from cras_desk.domain.clock import today_london, utcnow
 from cras_desk.domain.enums import ContactOutcome, Priority, ReferralStatus, ServiceCode
 from cras_desk.domain.search_terms import name_key
@@ -191,7 +192,7 @@ def test_a_callback_booked_through_the_call_outcome_waits_for_its_time_then_come
     amy, ben = world.actor("amy"), world.actor("ben")
     contact, claims = ContactService(world.db), ClaimService(world.db)
     at = utcnow()
-    callback_at = contact.hours.next_open(at + HOUR)  # the earliest time the centre will be calling
+    callback_at = CallingHours().next_open(at + HOUR)  # the earliest time the centre will be calling
     contact.record_attempt(
         amy, rid, ContactOutcome.CALLBACK_REQUESTED, callback_at=callback_at, notes="After lunch", at=at
     )

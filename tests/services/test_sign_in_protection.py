@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from world import PASSWORD
 
 from cras_desk.db.models import AuditEvent, User
-from cras_desk.domain.errors import AuthenticationFailed, PermissionDenied, ValidationError
+from cras_desk.domain.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
 from cras_desk.services import auth as auth_module
 from cras_desk.services.auth import NOT_RIGHT, AccountLocked, AuthService
 from cras_desk.services.passwords import MAX_LENGTH, needs_rehash, scrypt_hash, verify_password
 from cras_desk.services.sign_in_policy import SignInPolicy
+from cras_desk.services.users import UserAdmin
 
 
 class Clock:
@@ -135,15 +136,16 @@ def test_an_admin_unlocks_and_nobody_else_can(world) -> None:
         refused(auth, "amy", "wrong password")
     for who in ("amy", "lena"):
         with pytest.raises(PermissionDenied):
-            auth.unlock(world.actor(who), amy)
+            UserAdmin(world.db).unlock(world.actor(who), amy)
     assert isinstance(refused(auth, "amy", PASSWORD), AccountLocked)
-    auth.unlock(world.actor("root"), amy)
+    UserAdmin(world.db).unlock(world.actor("root"), amy)
     assert auth.sign_in("amy", PASSWORD).username == "amy"
     with world.db.read() as s:
-        unlocked = s.scalars(select(AuditEvent).where(AuditEvent.action == "account_unlocked")).one()
+        unlocked = s.scalars(select(AuditEvent).where(AuditEvent.action == "unlock_user")).one()
     assert (unlocked.user_id, unlocked.entity_id) == (world.actor("root").user_id, amy)
-    with pytest.raises(ValidationError):
-        auth.unlock(world.actor("root"), 999_999)
+    assert unlocked.detail == {"was_locked": True}
+    with pytest.raises(NotFound):
+        UserAdmin(world.db).unlock(world.actor("root"), 999_999)
 
 
 def test_the_idle_lock_counts_towards_the_lockout(world) -> None:

@@ -32,6 +32,10 @@ TABLE: dict[str, str] = {
     "change a user": "RRRRA",
     "create a login": "RRRRA",
     "read the audit trail": "RRRRA",
+    "read the central settings": "AAAAA",
+    "change the central settings": "RRRRA",
+    "delete the central settings": "RRRRR",
+    "add central settings": "RRRRR",
 }
 
 
@@ -96,6 +100,10 @@ def attempt(url: URL, what: str, me: Person, lead: Person, rid: int, patient_id:
             {"n": f"intruder_{secrets.token_hex(3)}"},
         ),
         "read the audit trail": ("SELECT count(*) FROM audit_events", {}),
+        "read the central settings": ("SELECT count(*) FROM central_settings", {}),
+        "change the central settings": ("UPDATE central_settings SET claim_minutes = 33 WHERE id = 1", {}),
+        "delete the central settings": ("DELETE FROM central_settings", {}),
+        "add central settings": ("INSERT INTO central_settings SELECT * FROM central_settings", {}),
     }
     sql, params = statements[what]
     engine = create_engine(url, poolclass=NullPool)
@@ -153,3 +161,36 @@ def test_deactivation_ends_the_open_session_and_refuses_the_next_login(pg_world,
             pass
     finally:
         engine.dispose()
+
+
+def test_an_admins_change_to_the_central_settings_is_stamped_and_audited_by_the_database(
+    pg_world, people
+) -> None:
+    """Whatever the desk sends as who and when, the row and its audit say the login and the server."""
+    admin, advisor = people["admin"], people["advisor"]
+    engine = create_engine(admin.url, poolclass=NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE central_settings SET claim_minutes = 35, updated_by = :forged, "
+                    "updated_at = '2001-01-01', version = 99 WHERE id = 1"
+                ),
+                {"forged": advisor.user_id},
+            )
+    finally:
+        engine.dispose()
+    with pg_world.db.read() as s:
+        row = s.execute(
+            text("SELECT claim_minutes, version, updated_by, updated_at FROM central_settings")
+        ).one()
+        audited = s.execute(
+            text(
+                "SELECT user_id, db_user, detail FROM audit_events "
+                "WHERE entity = 'central_settings' AND action = 'db_update'"
+            )
+        ).one()
+    assert (row.claim_minutes, row.version, row.updated_by) == (35, 2, admin.user_id)
+    assert row.updated_at.year >= 2026
+    assert (audited.user_id, audited.db_user) == (admin.user_id, admin.login)
+    assert audited.detail == {"changes": {"claim_minutes": [20, 35]}, "version": 2}

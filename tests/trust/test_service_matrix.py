@@ -10,6 +10,7 @@ The target of per-record calls is Ó Súilleabháin's referral: East team, assig
 from __future__ import annotations
 
 import inspect
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,6 +24,7 @@ from world import World, build_trust_world
 from cras_desk.db.engine import Database
 from cras_desk.db.models import AuditEvent, Base, Booking, Letter, PatientPhone, Referral, Slot, User
 from cras_desk.domain.appointment_needs import Availability
+from cras_desk.domain.central_settings import CentralSettings
 from cras_desk.domain.clock import today_london, utcnow
 from cras_desk.domain.enums import ContactOutcome, LetterKind, PhoneStatus, Role
 from cras_desk.domain.errors import PermissionDenied
@@ -33,6 +35,7 @@ from cras_desk.services.actor import Actor
 from cras_desk.services.assignment import AssignmentService
 from cras_desk.services.audit import AuditService
 from cras_desk.services.booking import BookingService, SlotQuery
+from cras_desk.services.central_settings import CentralSettingsService
 from cras_desk.services.choice import ChoiceOption, ChoiceService, Decision
 from cras_desk.services.claims import ClaimService
 from cras_desk.services.contact import ContactService
@@ -41,6 +44,7 @@ from cras_desk.services.dashboard import DashboardScope, DashboardService
 from cras_desk.services.dashboard.scope_choices import scope_choices
 from cras_desk.services.letters import LetterService
 from cras_desk.services.patient_record import PatientRecordService
+from cras_desk.services.users import UserAdmin
 from cras_desk.services.worklist import Scope, WorklistFilter, WorklistService
 
 # The callers, in the order of the letters in MATRIX.
@@ -119,6 +123,14 @@ MATRIX: dict[str, str] = {
     "imports.import_referrals": ADMIN_ONLY,
     "imports.import_waits": ADMIN_ONLY,
     "imports.export_waiting_list": LEADS,
+    "central.current": ANY_ACTIVE,
+    "central.save": ADMIN_ONLY,
+    "users.list_users": ADMIN_ONLY,
+    "users.add": ADMIN_ONLY,
+    "users.deactivate": ADMIN_ONLY,
+    "users.reactivate": ADMIN_ONLY,
+    "users.reset_password": ADMIN_ONLY,
+    "users.unlock": ADMIN_ONLY,
 }
 
 
@@ -271,6 +283,7 @@ class Call:
     reads: bool = False  # changes nothing a second caller would trip over: one world for all
 
 
+_NEW_PASSWORD = secrets.token_urlsafe(16)
 _ADDRESS = Address("1 New Road", None, "Brighton", None, "BN1 1AA")
 _TEAM = WorklistFilter(scope=Scope.TEAM)
 
@@ -421,6 +434,23 @@ CALLS: dict[str, Call] = {
     "imports.export_waiting_list": Call(
         lambda d, a: ImportService(d.db).export_waiting_list(a, d.tmp / f"list-{a.username}.csv"), reads=True
     ),
+    "central.current": Call(lambda d, a: CentralSettingsService(d.db).current(a), reads=True),
+    "central.save": Call(
+        lambda d, a: CentralSettingsService(d.db).save(a, CentralSettings(claim_minutes=33), 1)
+    ),
+    "users.list_users": Call(lambda d, a: UserAdmin(d.db).list_users(a), reads=True),
+    # Login roles are the server's, shared by every copy of the world: each new user a new name.
+    "users.add": Call(
+        lambda d, a: UserAdmin(d.db).add(
+            a, f"matrix_{secrets.token_hex(4)}", "Matrix User", Role.ADVISOR, a.team_id or 1, _NEW_PASSWORD
+        )
+    ),
+    "users.deactivate": Call(lambda d, a: UserAdmin(d.db).deactivate(a, _user_id(d, "ben"))),
+    "users.reactivate": Call(lambda d, a: UserAdmin(d.db).reactivate(a, _user_id(d, "della"))),
+    "users.reset_password": Call(
+        lambda d, a: UserAdmin(d.db).reset_password(a, _user_id(d, "ben"), _NEW_PASSWORD)
+    ),
+    "users.unlock": Call(lambda d, a: UserAdmin(d.db).unlock(a, _user_id(d, "amy"))),
 }
 
 
@@ -454,6 +484,8 @@ _SERVICES = {
     "dashboard": DashboardService,
     "audit": AuditService,
     "imports": ImportService,
+    "central": CentralSettingsService,
+    "users": UserAdmin,
 }
 _SAME_METHOD = {"choice.time_to_think": "choice.record_offer", "worklist.search": "worklist.page"}
 

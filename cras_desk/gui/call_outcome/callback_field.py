@@ -62,9 +62,7 @@ class CallbackField(QWidget):
         self.edit.setDisplayFormat(_CALLBACK_FORMAT)
         self.edit.setSpecialValueText(_CALLBACK_UNSET)
         self.edit.setAccessibleName("Callback date and time (UK time)")
-        self.edit.setToolTip(
-            f"When the patient asked to be called back, UK time; the centre calls {hours.describe()}"
-        )
+        self.set_hours(hours)
         self.edit.dateTimeChanged.connect(lambda _v: self.clear_problem())
         self.pick_buttons: list[QPushButton] = []
         picks_row = FlowLayout()  # wraps under the edit on a narrow screen
@@ -90,6 +88,13 @@ class CallbackField(QWidget):
         self._picks_timer.setInterval(PICKS_REFRESH_MS)
         self._picks_timer.timeout.connect(self.refresh_picks)
         self._picks_timer.start()
+
+    def set_hours(self, hours: CallingHours) -> None:
+        """The unit's calling hours, when an admin changes them (central settings)."""
+        self._hours = hours
+        self.edit.setToolTip(
+            f"When the patient asked to be called back, UK time; the centre calls {hours.describe()}"
+        )
 
     def at(self) -> datetime | None:
         """The callback as an aware datetime (the edit shows London wall-clock time); None until

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from cras_desk.db.connection_errors import is_connection_error
+from cras_desk.domain.calling_hours import CallingHours
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.contact_policy import NextStep
 from cras_desk.domain.enums import ContactOutcome
@@ -82,7 +83,7 @@ class CallOutcomePanel(ReferralPanel):
         self._pending: tuple[tuple[object, ...], str, datetime] | None = None
         self._saving = False
         self._restoring = False
-        self._hours = ctx.services.contact.hours
+        self._hours = ctx.unit.calling_hours()
         self._build()
         self._keys = PanelKeys(self)
         for i, (outcome, _label) in enumerate(OUTCOMES, start=1):
@@ -98,6 +99,11 @@ class CallOutcomePanel(ReferralPanel):
         self.referral_changed(True)
 
     # -- layout -----------------------------------------------------------------------------------
+
+    def set_calling_hours(self, hours: CallingHours) -> None:
+        """The unit's calling hours changed (central settings): the next callback is checked by them."""
+        self._hours = hours
+        self.callback_box.set_hours(hours)
 
     def _build(self) -> None:
         self.setAccessibleName("Call outcome")

@@ -52,8 +52,15 @@ class DeskLock(QObject):
         self._focus: QWidget | None = None
         self._checking = False
         self._screen: LockScreen | None = None
-        self.watcher = IdleWatcher(max(0, ctx.settings.idle_lock_minutes) * 60_000, self)
+        self.watcher = IdleWatcher(self.idle_minutes() * 60_000, self)
         self.watcher.idle.connect(self.lock)
+
+    def idle_minutes(self) -> int:
+        """The desk's own choice, held to the unit's bounds (central settings)."""
+        return self.ctx.unit.idle_lock_minutes(self.ctx.settings.idle_lock_minutes)
+
+    def rules_changed(self) -> None:
+        self.watcher.set_timeout_ms(self.idle_minutes() * 60_000)
 
     @property
     def screen(self) -> LockScreen:

@@ -1,4 +1,4 @@
-"""central settings: one row of unit-wide policy every desk reads
+"""reserved: no change (central settings came in 0012, after the roles and audit they rely on)
 
 Revision ID: 0009
 Revises: 0008
