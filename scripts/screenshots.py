@@ -9,8 +9,8 @@ as it was and both sizes show the same patient at the same point. Writes desk-<w
 sign-in, worklist, patient, call-outcome (typed), call-outcome-saved (its result message),
 call-outcome-confirm (the discharge question), choice, choice-confirm, booking, booking-confirm,
 booking-slot-taken, booking-booked, letters, team, locked; the lead's dashboard as
-dashboard-<width>.png; and the admin's windows as admin-<width>-users.png and
-admin-<width>-audit.png (opened from the Admin menu, at the size they open at). The window is
+dashboard-<width>.png; and the admin's windows as admin-<width>-users.png,
+admin-<width>-audit.png and admin-<width>-settings.png (opened from the Admin menu, at the size they open at). The window is
 the whole screen, as on a laptop or monitor with the desk maximised; the images are what an
 advisor sees, unscrolled.
 
@@ -196,6 +196,7 @@ class Shots:
             try:
                 self.step(f"{width} admin users", lambda: self.admin_users_step(admin, width))
                 self.step(f"{width} admin audit", lambda: self.admin_audit_step(admin, width))
+                self.step(f"{width} admin settings", lambda: self.admin_settings_step(admin, width))
             finally:
                 admin.close()
                 self.settle(100)
@@ -350,6 +351,19 @@ class Shots:
             self.shot(viewer, width, "audit", f"admin-{width}-audit.png")
         finally:
             viewer.close()
+
+
+    def admin_settings_step(self, window: Any, width: int) -> None:
+        from cras_desk.gui.admin.settings_screen import CentralSettingsScreen
+        from cras_desk.gui.desk_menus import open_admin_window
+
+        name = CentralSettingsScreen.__name__
+        screen = open_admin_window(window, window.ctx, CentralSettingsScreen.__module__, name)
+        try:
+            self.wait(lambda: screen.version is not None, "the central settings")
+            self.shot(screen, width, "settings", f"admin-{width}-settings.png")
+        finally:
+            screen.close()
 
 
 def pick_referral(db: Any, username: str) -> int:

@@ -19,6 +19,7 @@ from cras_desk.gui.generated.ui_main_window import Ui_MainWindow
 ADMIN_WINDOWS: list[tuple[str, str, str]] = [
     ("&Users...", "cras_desk.gui.admin.users_screen", "UsersScreen"),
     ("&Audit trail...", "cras_desk.gui.admin.audit_viewer", "AuditViewer"),
+    ("&Central settings...", "cras_desk.gui.admin.settings_screen", "CentralSettingsScreen"),
 ]
 
 
