@@ -10,9 +10,9 @@ sign-in, worklist, patient, call-outcome (typed), call-outcome-saved (its result
 call-outcome-confirm (the discharge question), choice, choice-confirm, booking, booking-confirm,
 booking-slot-taken, booking-booked, letters, team, locked; the lead's dashboard as
 dashboard-<width>.png; and the admin's windows as admin-<width>-users.png,
-admin-<width>-audit.png and admin-<width>-settings.png (opened from the Admin menu, at the size they open at). The window is
-the whole screen, as on a laptop or monitor with the desk maximised; the images are what an
-advisor sees, unscrolled.
+admin-<width>-audit.png and admin-<width>-settings.png (opened from the Admin menu, at the size
+they open at). The window is the whole screen, as on a laptop or monitor with the desk
+maximised; the images are what an advisor sees, unscrolled.
 
 A step that cannot be shown (no free slot in the copy, say) is reported and skipped; the exit code
 is 1 if any was.
