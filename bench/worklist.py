@@ -1,7 +1,7 @@
 """Worklist query benchmark: the service against the same SQL run raw through the DBAPI.
 
     python bench/worklist.py [--backend sqlite|postgresql|both] [--referrals 300000] [--repeat 30]
-                             [--plans] [--fresh]
+                             [--plans] [--fresh] [--as-users]
 
 Seeds the demo data (cras_desk.demo.seed.seed_database) once per size and keeps it: SQLite in
 /tmp/cras-bench-worklist-<N>-<version>.db, PostgreSQL (pgserver) in /tmp/cras-bench-pg as
@@ -16,6 +16,11 @@ or SET LOCAL plan_cache_mode (PostgreSQL), the page's SELECT, the audit INSERT o
 COMMIT or ROLLBACK. "select" is the page's SELECT alone.
 The three are timed round by round, interleaved, so a busy machine slows them alike.
 
+--as-users (PostgreSQL): each query runs as its user's own login role, as a desk signed in on a
+central server does (Database personal_login; the server checks a SCRAM password), so row-level
+security, the column grants and the session_user check are all in the figures, and the raw SQL
+runs as the same login. The logins are made (or their passwords reset) on the bench's own server.
+
 Target: every query's service median under 50 ms at 300,000 referrals, on each engine: what an
 advisor waits for between a keystroke and the rows. "over_raw_ms" is what the service costs above
 the same statements sent raw (SQLAlchemy Core on a session's connection, the audit row, building
@@ -29,6 +34,7 @@ import hashlib
 import json
 import os
 import platform
+import secrets
 import sqlite3
 import statistics
 import sys
@@ -120,6 +126,32 @@ def sqlite_database(n: int, fresh: bool = False) -> tuple[Database, Callable[[],
         return conn
 
     return db, raw
+
+
+def personal_logins(server: PostgresServer, db: Database) -> Callable[[Actor], tuple[Database, Connect]]:
+    """A function giving each user a login role of their own (a fresh random password each run),
+    and the Database and raw connection a desk signed in as them would have."""
+    import psycopg
+
+    from cras_desk.db import login_roles
+
+    server.require_passwords(tuple(login_roles.GROUP_ROLES.values()))
+    options = " ".join(f"-c {name}={value}" for name, value in INTERACTIVE_SERVER_SETTINGS.items())
+
+    def as_user(actor: Actor) -> tuple[Database, Connect]:
+        password = secrets.token_urlsafe(18)
+        with db.engine.begin() as conn:
+            if login_roles.login_exists(conn, actor.username):
+                login_roles.set_login_password(conn, actor.username, password)
+            else:
+                login_roles.create_login(conn, actor.username, actor.role, password)
+        url = db.url.set(username=actor.username, password=password)
+        conninfo = url.render_as_string(hide_password=False).replace("postgresql+psycopg", "postgresql")
+        return Database(url, personal_login=True), lambda: psycopg.connect(
+            conninfo, autocommit=True, options=options
+        )
+
+    return as_user
 
 
 def postgres_database(n: int, fresh: bool = False) -> tuple[Database, Callable[[], Any], PostgresServer]:
@@ -241,9 +273,7 @@ def cases(db: Database) -> list[Case]:
         Case(f"search postcode '{postcode}'", advisor, WorklistFilter(scope=team, search=postcode)),
         Case("search date of birth", advisor, WorklistFilter(scope=team, search=born)),
         # Other views the GUI offers.
-        Case(
-            f"search postcode '{outward}'", advisor, WorklistFilter(scope=team, search=outward)
-        ),
+        Case(f"search postcode '{outward}'", advisor, WorklistFilter(scope=team, search=outward)),
         Case("team by urgency", advisor, WorklistFilter(scope=team)),
         Case("all by urgency (lead)", lead, WorklistFilter(scope=Scope.ALL)),
         Case(
@@ -371,12 +401,29 @@ def _first_step(term: Any, params: dict[str, Any], dialect: Any) -> tuple[str, A
     return compile_raw(probe, {**params, "probe_limit": VERY_BROAD}, dialect)
 
 
-def run_backend(backend: str, db: Database, raw_connect: Callable[[], Any], repeat: int) -> dict[str, Any]:
-    svc = WorklistService(db)
-    conn = raw_connect()
+Connect = Callable[[], Any]
+
+
+def run_backend(
+    backend: str,
+    db: Database,
+    raw_connect: Connect,
+    repeat: int,
+    as_user: Callable[[Actor], tuple[Database, Connect]] | None = None,
+) -> dict[str, Any]:
+    """as_user: the Database and raw connection of a case's own user (personal logins)."""
+    default_conn = raw_connect()
     dialect = db.engine.dialect
     out: dict[str, Any] = {"referrals": _referral_count(db), "queries": {}}
+    logins: dict[int, tuple[WorklistService, Any]] = {}
     for case in cases(db):
+        if as_user is None:
+            svc, conn = WorklistService(db), default_conn
+        else:
+            if case.actor.user_id not in logins:
+                user_db, user_connect = as_user(case.actor)
+                logins[case.actor.user_id] = (WorklistService(user_db), user_connect())
+            svc, conn = logins[case.actor.user_id]
         statement, params = svc.page_statement(case.actor, case.flt, case.sort, offset=case.offset)
         sql, args = compile_raw(statement, params, dialect)
         term = classify(case.flt.search)
@@ -385,18 +432,22 @@ def run_backend(backend: str, db: Database, raw_connect: Callable[[], Any], repe
             first = _first_step(term, params, dialect)
             if first is not None:
                 steps.insert(0, first)
-            audit_stmt = insert(AuditEvent).values(
-                at=utcnow(),
-                user_id=case.actor.user_id,
-                action="search",
-                entity="referral",
-                detail={"kind": term.kind.value},
+            audit_stmt = (
+                insert(AuditEvent)
+                .inline()
+                .values(  # as services/audit.py sends it
+                    at=utcnow(),
+                    user_id=case.actor.user_id,
+                    action="search",
+                    entity="referral",
+                    detail={"kind": term.kind.value},
+                )
             )
             steps.append(compile_raw(audit_stmt, {}, dialect))
 
         ms, results = medians_ms(
             {
-                "service": lambda c=case: svc.page(c.actor, c.flt, c.sort, offset=c.offset),
+                "service": lambda c=case, s=svc: s.page(c.actor, c.flt, c.sort, offset=c.offset),
                 "raw": transaction_runner(
                     conn, backend, steps, steps.index((sql, args)), write=term is not None
                 ),
@@ -408,7 +459,7 @@ def run_backend(backend: str, db: Database, raw_connect: Callable[[], Any], repe
         rows, raw_rows = results["service"], results["raw"]
         count_stmt, count_params = svc.count_statement(case.actor, case.flt)
         count_ms_by, counts = medians_ms(
-            {"count": lambda c=case: svc.count(c.actor, c.flt)}, max(5, repeat // 3)
+            {"count": lambda c=case, s=svc: s.count(c.actor, c.flt)}, max(5, repeat // 3)
         )
         count_ms, total = count_ms_by["count"], counts["count"]
         if len(rows) != raw_rows:
@@ -428,7 +479,11 @@ def run_backend(backend: str, db: Database, raw_connect: Callable[[], Any], repe
             "plan": explain(conn, backend, sql, args),
             "count_plan": explain(conn, backend, *compile_raw(count_stmt, count_params, dialect)),
         }
-    conn.close()
+    default_conn.close()
+    for login_svc, login_conn in logins.values():
+        login_conn.close()
+        login_svc.db.dispose()
+    out["as_users"] = sorted(svc.db.url.username or "" for svc, _ in logins.values())
     return out
 
 
@@ -474,6 +529,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--plans", action="store_true", help="print the query plans too")
     parser.add_argument("--fresh", action="store_true", help="seed again even if a cached copy exists")
+    parser.add_argument(
+        "--as-users", action="store_true", help="PostgreSQL: run each query as its user's own login (RLS on)"
+    )
     args = parser.parse_args(argv)
 
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
@@ -485,8 +543,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             db, raw, server = postgres_database(args.referrals, args.fresh)
             servers.append(server)
+        as_user = personal_logins(servers[-1], db) if backend == "postgresql" and args.as_users else None
         try:
-            results[backend] = run_backend(backend, db, raw, args.repeat)
+            results[backend] = run_backend(backend, db, raw, args.repeat, as_user)
         finally:
             db.dispose()
         print_table(backend, results[backend], args.plans)
@@ -507,6 +566,7 @@ def main(argv: list[str] | None = None) -> int:
         "results": {
             backend: {
                 "referrals": r["referrals"],
+                "as_users": r["as_users"],
                 "queries": {
                     name: {k: v for k, v in q.items() if k not in ("plan", "count_plan")}
                     for name, q in r["queries"].items()
