@@ -97,7 +97,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--referrals", type=int, default=300_000)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/cras-bench"))
-    parser.add_argument("--user", default="lead")
+    parser.add_argument("--user", default="admin")  # every team's list: the largest a desk shows
     parser.add_argument("--terms", type=int, default=12, help="patients searched for, per kind")
     parser.add_argument("--scroll-seconds", type=float, default=8.0)
     args = parser.parse_args()
@@ -110,6 +110,7 @@ def main() -> int:
 
     from cras_desk.db.engine import Database, sqlite_url
     from cras_desk.db.models import AuditEvent, Patient, PatientPhone, Referral
+    from cras_desk.domain.enums import Role
     from cras_desk.drafts import DraftStore
     from cras_desk.gui import style
     from cras_desk.gui.desk_context import DeskContext
@@ -151,7 +152,7 @@ def main() -> int:
     panel.model.page_loaded.connect(lambda _n, secs: pages.append(secs * 1000))
     panel.start()
     wait_for(app, lambda: len(shown) >= 1)
-    panel.set_scope(Scope.ALL if actor.is_lead else Scope.TEAM)
+    panel.set_scope(Scope.ALL if actor.role is Role.ADMIN else Scope.TEAM)
     wait_for(app, lambda: len(shown) >= 2 and tasks.pending == 0)
     heartbeat = Heartbeat()
 

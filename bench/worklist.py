@@ -236,6 +236,13 @@ def _lead(db: Database, team_id: int | None) -> Actor:
     return actor_of(user)
 
 
+def _admin(db: Database) -> Actor:
+    with db.read() as s:
+        user = s.scalars(select(User).where(User.role == Role.ADMIN).order_by(User.id)).first()
+    assert user is not None, "the seed has no admin"
+    return actor_of(user)
+
+
 def _sample_patient(db: Database, team_id: int | None) -> tuple[str, str, str, str]:
     """A patient on the team's open list, halfway down it by id: (family key, NHS number, postcode,
     date of birth as typed, dd/mm/yyyy)."""
@@ -257,6 +264,7 @@ def _sample_patient(db: Database, team_id: int | None) -> tuple[str, str, str, s
 def cases(db: Database) -> list[Case]:
     advisor = _typical_advisor(db)
     lead = _lead(db, advisor.team_id)
+    admin = _admin(db)
     family_key, nhs, postcode, born = _sample_patient(db, advisor.team_id)
     prefix = family_key.replace(" ", "")[:3]
     outward = postcode.split()[0]
@@ -275,10 +283,10 @@ def cases(db: Database) -> list[Case]:
         # Other views the GUI offers.
         Case(f"search postcode '{outward}'", advisor, WorklistFilter(scope=team, search=outward)),
         Case("team by urgency", advisor, WorklistFilter(scope=team)),
-        Case("all by urgency (lead)", lead, WorklistFilter(scope=Scope.ALL)),
+        Case("all by urgency (admin)", admin, WorklistFilter(scope=Scope.ALL)),
         Case(
-            f"all: surname '{prefix}' (lead)",
-            lead,
+            f"all: surname '{prefix}' (admin)",
+            admin,
             WorklistFilter(scope=Scope.ALL, search=prefix),
         ),
         Case("team by name", advisor, WorklistFilter(scope=team), SortKey.NAME),
@@ -289,7 +297,8 @@ def cases(db: Database) -> list[Case]:
             SortKey.BREACH,
             offset=2000,
         ),
-        Case("all: surname 'smi' (lead)", lead, WorklistFilter(scope=Scope.ALL, search="smi")),
+        Case("all: surname 'smi' (admin)", admin, WorklistFilter(scope=Scope.ALL, search="smi")),
+        Case("team by urgency (lead)", lead, WorklistFilter(scope=team)),
         Case("team: surname 's'", advisor, WorklistFilter(scope=team, search="s")),
         Case(
             "team callbacks due",

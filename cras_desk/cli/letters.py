@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from cras_desk.db.engine import Database
+from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import AuthenticationFailed, CrasError
 from cras_desk.private_files import write_private
 from cras_desk.services.actor import Actor
@@ -51,7 +52,7 @@ def sign_in(db: Database, username: str | None, stdin: TextIO | None = None) -> 
 def print_queue_command(
     db: Database, out_dir: Path, username: str | None, stdin: TextIO | None = None
 ) -> int:
-    """Print every queued letter the user may print (a lead's or admin's: every team's; an
+    """Print every queued letter the user may print (an admin's: every team's; a lead's or an
     advisor's: their team's). Exit code 0 done, 1 failed, 2 not signed in."""
     actor = sign_in(db, username, stdin)
     if actor is None:
@@ -66,7 +67,7 @@ def print_queue_command(
         return True
 
     try:
-        run = LetterService(db).print_queue(actor, out_dir, progress, all_teams=actor.is_lead)
+        run = LetterService(db).print_queue(actor, out_dir, progress, all_teams=actor.role is Role.ADMIN)
     except CrasError as exc:
         print(f"Printing stopped: {exc}", file=sys.stderr)
         return 1

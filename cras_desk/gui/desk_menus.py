@@ -23,8 +23,9 @@ ADMIN_WINDOWS: list[tuple[str, str, str]] = [
 ]
 
 
-def menu_layout(ui: Ui_MainWindow, *, lead: bool, team: bool) -> dict[QMenu, list[str | None]]:
-    """lead: the signed-in user may see every team's work; team: the desk has the Team screen."""
+def menu_layout(ui: Ui_MainWindow, *, every_team: bool, team: bool) -> dict[QMenu, list[str | None]]:
+    """every_team: the signed-in user may see every team's work (admins); team: the desk has the
+    Team screen."""
     return {
         ui.menuDesk: [
             "desk.next_patient",
@@ -43,7 +44,7 @@ def menu_layout(ui: Ui_MainWindow, *, lead: bool, team: bool) -> dict[QMenu, lis
             None,
             "worklist.scope_mine",
             "worklist.scope_team",
-            *(["worklist.scope_all"] if lead else []),
+            *(["worklist.scope_all"] if every_team else []),
             "worklist.callbacks",
             "worklist.clear_filters",
         ],

@@ -188,7 +188,7 @@ class MainWindow(QMainWindow):
             follow(self.live.changes_seen)
 
     def _build_menus(self) -> None:
-        menus = menu_layout(self.ui, lead=self.ctx.actor.is_lead, team=self.team is not None)
+        menus = menu_layout(self.ui, every_team=self.ctx.actor.role is Role.ADMIN, team=self.team is not None)
         handlers = {
             "desk.next_patient": self.claims.next_patient,
             "desk.work_selected": self.work_selected,

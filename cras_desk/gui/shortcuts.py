@@ -52,7 +52,7 @@ _DECLARED: tuple[Shortcut, ...] = (
     Shortcut("worklist.refresh", "F5", "Refresh the worklist", "Worklist"),
     Shortcut("worklist.scope_mine", "Ctrl+M", "Show my work", "Worklist"),
     Shortcut("worklist.scope_team", "Ctrl+T", "Show my team's work", "Worklist"),
-    Shortcut("worklist.scope_all", "Ctrl+G", "Show all teams (team leads)", "Worklist"),
+    Shortcut("worklist.scope_all", "Ctrl+G", "Show all teams (admins)", "Worklist"),
     Shortcut("worklist.callbacks", "Ctrl+D", "Only callbacks due now (toggle)", "Worklist"),
     Shortcut("worklist.clear_filters", "Ctrl+Shift+X", "Clear the filters and the search", "Worklist"),
     # Other screens.

@@ -441,14 +441,15 @@ class LetterService:
 
 
 def _team_scope(query: Select[*Ts], actor: Actor, all_teams: bool) -> Select[*Ts]:
-    """The actor's team's letters (a referral's team); all teams only for leads and admins. An
-    admin belongs to no team, so sees every team's."""
+    """The actor's team's letters (a referral's team); all teams only for admins (a lead's scope is
+    their own team, as the database's row-level security has it). An admin belongs to no team, so
+    sees every team's."""
     if all_teams:
-        if not actor.is_lead:
-            raise PermissionDenied("Only a team lead or an admin may see every team's letters.")
+        if actor.role is not Role.ADMIN:
+            raise PermissionDenied("Only an admin may see every team's letters.")
         return query
     if actor.team_id is None:
-        if not actor.is_lead:
+        if actor.role is not Role.ADMIN:
             raise PermissionDenied("You are not in a team, so there is no team letter queue to show.")
         return query
     return query.where(Referral.team_id == actor.team_id)

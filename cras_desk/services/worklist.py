@@ -222,7 +222,7 @@ class WorklistService:
 
     @staticmethod
     def _may_list(actor: Actor, assigned_to: int | None, team_id: int | None) -> bool:
-        if actor.is_lead:
+        if actor.role is Role.ADMIN:
             return True
         return assigned_to == actor.user_id or (team_id is not None and team_id == actor.team_id)
 
@@ -233,7 +233,8 @@ class WorklistService:
         """Check the actor may see this scope and turn the filter into a shape and its parameters."""
         scope = Scope(flt.scope)
         if scope is Scope.ALL:
-            actor.require(Role.TEAM_LEAD, action="see every team's worklist")
+            # A lead's scope is their own team, as the database's row-level security has it.
+            actor.require(Role.ADMIN, action="see every team's worklist")
         if flt.advisor_id is not None and flt.advisor_id != actor.user_id and not actor.is_lead:
             raise PermissionDenied("Only a team lead may look at another advisor's worklist.")
         if flt.breach_within_days is not None and flt.breach_within_days < 0:

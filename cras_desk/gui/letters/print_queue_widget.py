@@ -44,7 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cras_desk.domain.enums import LetterStatus
+from cras_desk.domain.enums import LetterStatus, Role
 from cras_desk.gui.letters.batch_worker import BatchWorker
 from cras_desk.gui.letters.pdf_printing import PrintFailed, prepare_printer, print_pdf, print_pdf_bytes
 from cras_desk.gui.letters.queue_model import VIEWS, LetterQueueModel
@@ -122,7 +122,7 @@ class PrintQueueWidget(QWidget):
         self.team_combo = QComboBox(self)
         if actor.team_id is not None:
             self.team_combo.addItem("My team", False)
-        if actor.is_lead:  # leads and admins may look across teams; an admin has no team of its own
+        if actor.role is Role.ADMIN:  # only admins look across teams; an admin has no team of its own
             self.team_combo.addItem("All teams", True)
         self.team_combo.setEnabled(self.team_combo.count() > 1)
         self.team_label = QLabel("T&eam:", self)

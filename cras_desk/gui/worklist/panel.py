@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from cras_desk.domain import input_rules
-from cras_desk.domain.enums import Priority, ReferralStatus, ServiceCode
+from cras_desk.domain.enums import Priority, ReferralStatus, Role, ServiceCode
 from cras_desk.domain.search_terms import SearchKind, classify
 from cras_desk.gui import shortcuts
 from cras_desk.gui.desk_context import DeskContext
@@ -171,7 +171,7 @@ class WorklistPanel(QWidget):
         self.scope.setAccessibleName("Whose work")
         self.scope.addItem("My work", Scope.MINE)
         self.scope.addItem("My team", Scope.TEAM)
-        if self.ctx.actor.is_lead:
+        if self.ctx.actor.role is Role.ADMIN:  # a lead's scope is their team, as in the database
             self.scope.addItem("All teams", Scope.ALL)
 
         self.service = QComboBox(self)
