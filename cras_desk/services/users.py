@@ -14,9 +14,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from cras_desk.db import login_roles
+from cras_desk.db import change_feed, login_roles
 from cras_desk.db.engine import Database
-from cras_desk.db.models import AuditEvent, Team, User
+from cras_desk.db.models import AuditEvent, Referral, Team, User
 from cras_desk.domain import input_rules
 from cras_desk.domain.clock import utcnow
 from cras_desk.domain.enums import Role
@@ -170,7 +170,20 @@ class UserAdmin:
                     login_roles.deactivate_login(s.connection(), username)  # also users.active
                 else:
                     s.execute(update(User).where(User.id == user_id).values(active=False))
-                audit.record(s, actor, "deactivate_user", "user", user_id)
+                # Their claims go with them: a patient must not wait out a claim nobody will work.
+                released = list(
+                    s.scalars(
+                        update(Referral)
+                        .where(Referral.claimed_by == user_id)
+                        .values(claimed_by=None, claimed_until=None)
+                        .returning(Referral.id)
+                    )
+                )
+                if released:
+                    change_feed.record(s, "referral", released, "update", actor.user_id)
+                audit.record(
+                    s, actor, "deactivate_user", "user", user_id, detail={"claims_released": len(released)}
+                )
             if self.postgresql and self._has_login(username):
                 with self.db.write() as s:
                     login_roles.end_sessions(s.connection(), username)
