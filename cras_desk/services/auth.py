@@ -98,12 +98,16 @@ class AuthService:
 
     def verify(self, actor: Actor, password: str) -> bool:
         """Re-check the password of a signed-in user (unlocking an idle desk): wrong passwords
-        here count towards the lockout as at sign-in, and a locked account does not unlock."""
+        here count towards the lockout as at sign-in, and a locked account does not unlock:
+        AccountLocked says so (with when, or that an admin must unlock it), after the count and
+        the audit rows are committed."""
         with self.db.write() as s:
             user = s.scalar(select(User).where(User.id == actor.user_id).with_for_update())
             outcome = self._check(s, user, password, actor=actor, failed_action="unlock_failed")
             if outcome is None:
                 audit.record(s, actor, "unlock", "user", actor.user_id)
+        if isinstance(outcome, AccountLocked):
+            raise outcome
         return outcome is None
 
     def _check(

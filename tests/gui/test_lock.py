@@ -58,3 +58,30 @@ def test_ctrl_l_locks_at_once(qtbot, world_sqlite, make_desk) -> None:
     assert window.lock.is_locked
     assert window.lock.screen.ui.password.hasFocus()
     assert "Amy Advisor" in window.lock.screen.ui.who.text()
+
+
+def test_an_account_locked_at_the_lock_screen_says_so(qtbot, world_sqlite, make_desk) -> None:
+    """Wrong passwords at the idle lock count towards the lockout; once locked, even the right
+    password gets the locked message, not "not right", and the way out is named."""
+    from cras_desk.domain.central_settings import CentralSettings
+    from cras_desk.services.central_settings import CentralSettingsService
+
+    central = CentralSettingsService(world_sqlite.db)
+    central.save(world_sqlite.actor("root"), CentralSettings(lockout_failures=3), 1)
+    window = open_window(qtbot, make_desk(world_sqlite, "amy"))
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    password, error = window.lock.screen.ui.password, window.lock.screen.ui.errorLabel
+    said: list[str] = []
+    for typed in ("wrong one", "wrong two", "wrong three", PASSWORD):
+        qtbot.keyClicks(password, typed)
+        qtbot.keyClick(password, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: error.isVisible() and not window.lock._checking, timeout=WAIT)
+        drain(qtbot, window.ctx)
+        said.append(error.text())
+    assert said[:2] == ["That password is not right."] * 2
+    assert said[2] == said[3]
+    assert said[3].startswith("This account is locked after too many wrong passwords. Try again after ")
+    assert said[3].endswith(
+        "or ask an admin to unlock it. Or sign out, so that someone else can use this desk."
+    )
+    assert window.lock.is_locked and password.text() == ""

@@ -151,9 +151,13 @@ def test_an_admin_unlocks_and_nobody_else_can(world) -> None:
 def test_the_idle_lock_counts_towards_the_lockout(world) -> None:
     auth = AuthService(world.db, policy=three_then_ten, clock=Clock())
     amy = world.actor("amy")
-    assert [auth.verify(amy, "wrong password") for _ in range(3)] == [False] * 3
-    assert not auth.verify(amy, PASSWORD)  # locked: the desk stays locked too
+    assert [auth.verify(amy, "wrong password") for _ in range(2)] == [False] * 2
+    with pytest.raises(AccountLocked, match="Try again after 09:10"):
+        auth.verify(amy, "wrong password")  # the third locks the account, and says so
+    with pytest.raises(AccountLocked):
+        auth.verify(amy, PASSWORD)  # locked: the desk stays locked too
     assert isinstance(refused(auth, "amy", PASSWORD), AccountLocked)
+    assert audit_actions(world.db, amy.user_id).count("unlock_failed") == 4
 
 
 def test_scrypt_hash_is_rehashed_to_argon2id_at_the_next_sign_in(world) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QFrame, QStackedWidget, QWidget
 
+from cras_desk.domain.errors import AuthenticationFailed
 from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.generated.ui_lock_screen import Ui_LockScreen
 from cras_desk.gui.lock.idle import IdleWatcher
@@ -122,6 +123,10 @@ class DeskLock(QObject):
     def _failed(self, exc: BaseException) -> None:
         self._checking = False
         self.screen.ui.unlockButton.setEnabled(True)
+        self.screen.ui.password.clear()
+        if isinstance(exc, AuthenticationFailed):  # locked after too many wrong passwords
+            self._error(f"{exc} Or sign out, so that someone else can use this desk.")
+            return
         self._error(f"Cannot check the password now ({exc.__class__.__name__}). Try again.")
 
     def _error(self, text: str) -> None:
