@@ -60,6 +60,17 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("--user", help="sign in as this user (asked for if not given)")
     _add_import_commands(sub, url_help)
     _add_users_commands(sub, url_help)
+    settings = sub.add_parser("settings", help="the unit's central settings (admin)")
+    settings_sub = settings.add_subparsers(dest="settings_command", required=True)
+    for name, what in (
+        ("show", "show every central setting, its range and who changed them last"),
+        ("set", "change settings: NAME=VALUE ... (times as HH:MM, switches as yes/no)"),
+    ):
+        cmd = settings_sub.add_parser(name, help=what)
+        cmd.add_argument("--url", dest="sub_url", help=url_help)
+        cmd.add_argument("--user", help="on the embedded database: sign in as this admin")
+        if name == "set":
+            cmd.add_argument("assignments", nargs="+", metavar="NAME=VALUE")
     return parser
 
 
@@ -149,6 +160,15 @@ def main(argv: list[str] | None = None) -> int:
             role=getattr(args, "role", None),
             team=getattr(args, "team", None),
             admin_user=args.user,
+        )
+    if args.command == "settings":
+        from cras_desk.cli.settings import settings_command
+
+        return settings_command(
+            _open_database(url, migrate=False),
+            args.settings_command,
+            getattr(args, "assignments", []),
+            args.user,
         )
     if args.command == "db":
         db = _open_database(url, bulk=True)
