@@ -14,8 +14,10 @@ import keyring
 import pytest
 from desk_helpers import WAIT, MemoryKeyring
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication
 
 from cras_desk.drafts import DraftStore
+from cras_desk.gui import style
 from cras_desk.gui.desk_context import DeskContext
 from cras_desk.gui.tasks import TaskRunner
 from cras_desk.services.bundle import ServiceBundle
@@ -81,3 +83,13 @@ def make_desk(qapp, tmp_path: Path) -> Iterator[Callable[..., DeskContext]]:
 def make_ctx(world, make_desk: Callable[..., DeskContext]) -> Callable[[str], DeskContext]:
     """make_ctx("amy") -> a DeskContext for that user on the `world` database (both backends)."""
     return lambda username: make_desk(world, username)
+
+
+@pytest.fixture
+def desk_style(qapp: QApplication) -> Iterator[None]:
+    """The desk's font and style sheet, as the app applies them: widths are measured in them."""
+    font, sheet = qapp.font(), qapp.styleSheet()
+    style.apply(qapp)
+    yield
+    qapp.setStyleSheet(sheet)
+    qapp.setFont(font)

@@ -8,7 +8,6 @@ import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from a11y_tree import problems, tab_stops
 from desk_helpers import WAIT
 from PySide6.QtCore import Qt
@@ -17,7 +16,6 @@ from sqlalchemy import func, insert, select
 
 from cras_desk.db.models import ROW_CHANGE_ACTIONS, AuditEvent, Patient
 from cras_desk.domain.clock import today_london
-from cras_desk.gui import style
 from cras_desk.gui.admin.audit_viewer import AuditModel, AuditViewer, Column
 from cras_desk.services import audit
 from cras_desk.services.audit_log import PAGE_SIZE
@@ -189,15 +187,6 @@ def test_keyboard_reaches_every_control_in_order_and_every_control_is_named(
     # Alt+letter reaches each filter through its label.
     qtbot.keyClick(viewer, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
     assert QApplication.focusWidget() is viewer.nhs_edit
-
-
-@pytest.fixture
-def desk_style(qapp):
-    font, sheet = qapp.font(), qapp.styleSheet()
-    style.apply(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setFont(font)
 
 
 def test_fits_1366x768_without_sideways_scrolling(qtbot, world_sqlite, make_desk, desk_style) -> None:

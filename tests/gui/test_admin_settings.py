@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from a11y_tree import problems
+from admin_windows import shown
 from desk_helpers import WAIT
 from PySide6.QtCore import QPoint, Qt, QTime
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication
@@ -14,22 +15,12 @@ from sqlalchemy import select
 
 from cras_desk.db.models import AuditEvent
 from cras_desk.domain.central_settings import CentralSettings
-from cras_desk.domain.enums import Role
-from cras_desk.gui import style
 from cras_desk.gui.admin.settings_screen import CentralSettingsScreen
 from cras_desk.services.central_settings import CentralSettingsService
 
 
 def _screen(qtbot, ctx) -> CentralSettingsScreen:
-    screen = CentralSettingsScreen(ctx)
-    qtbot.addWidget(screen)
-    if ctx.actor.role is Role.ADMIN:
-        with qtbot.waitSignal(screen.loaded, timeout=WAIT):
-            screen.show()
-    else:
-        screen.show()
-    qtbot.waitExposed(screen)
-    return screen
+    return shown(qtbot, CentralSettingsScreen, ctx)
 
 
 def _save(qtbot, screen: CentralSettingsScreen) -> str:
@@ -161,12 +152,3 @@ def test_the_admin_menu_opens_it_and_the_desk_follows_a_saved_change(qtbot, worl
     poll_now(qtbot, window)
     qtbot.waitUntil(lambda: window.ctx.unit.idle_lock_max_minutes == 5, timeout=WAIT)
     assert window.lock.watcher.timeout_ms == 5 * 60_000
-
-
-@pytest.fixture
-def desk_style(qapp):
-    font, sheet = qapp.font(), qapp.styleSheet()
-    style.apply(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setFont(font)

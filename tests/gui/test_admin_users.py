@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 from a11y_tree import problems
+from admin_windows import shown
 from desk_helpers import WAIT
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
@@ -17,7 +18,6 @@ from sqlalchemy import select
 from cras_desk.db.models import AuditEvent, User
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import AuthenticationFailed
-from cras_desk.gui import style
 from cras_desk.gui.admin.users_screen import AddUserDialog, Column, ResetPasswordDialog, UsersScreen
 from cras_desk.services.auth import AuthService
 
@@ -25,15 +25,7 @@ NEW_PASSWORD = "temporary horse 7"  # test data only
 
 
 def _screen(qtbot, ctx) -> UsersScreen:
-    screen = UsersScreen(ctx)
-    qtbot.addWidget(screen)
-    if ctx.actor.role is Role.ADMIN:
-        with qtbot.waitSignal(screen.loaded, timeout=WAIT):
-            screen.show()
-    else:
-        screen.show()
-    qtbot.waitExposed(screen)
-    return screen
+    return shown(qtbot, UsersScreen, ctx)
 
 
 def _row_texts(screen: UsersScreen, username: str) -> list[str]:
@@ -243,15 +235,6 @@ def test_keyboard_and_screen_reader(qtbot, world, make_ctx) -> None:
     assert iface.text(QAccessible.Text.Value) == ""
     assert iface.text(QAccessible.Text.Name) == "Temporary password"
     dialog.reject()
-
-
-@pytest.fixture
-def desk_style(qapp):
-    font, sheet = qapp.font(), qapp.styleSheet()
-    style.apply(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setFont(font)
 
 
 def test_fits_1366x768_without_sideways_scrolling(qtbot, world_sqlite, make_desk, desk_style) -> None:

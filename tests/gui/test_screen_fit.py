@@ -9,7 +9,6 @@ result appears in view of the control just used, without the advisor scrolling.
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
@@ -23,7 +22,6 @@ from sqlalchemy import select
 from cras_desk.db.models import ContactAttempt
 from cras_desk.domain.clock import LONDON
 from cras_desk.domain.enums import ContactOutcome
-from cras_desk.gui import style
 from cras_desk.gui.main_window import MainWindow
 from cras_desk.gui.worklist.model import COLUMN_INDEX, COLUMNS
 from cras_desk.services.worklist import Scope
@@ -37,16 +35,6 @@ SCREENS = {
 HEADER_PADDING = 2 * 6 + 1  # desk.qss: QHeaderView::section padding 6px a side, a 1px border
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
-
-
-@pytest.fixture
-def desk_style(qapp: QApplication) -> Iterator[None]:
-    """The desk's font and style sheet, as the app applies them: widths are measured in them."""
-    font, sheet = qapp.font(), qapp.styleSheet()
-    style.apply(qapp)
-    yield
-    qapp.setStyleSheet(sheet)
-    qapp.setFont(font)
 
 
 @pytest.fixture(params=sorted(SCREENS))
