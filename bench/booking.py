@@ -9,10 +9,12 @@ want the soonest appointment, so they collide) and book it:
 
   app  BookingService.book(): claim, conditional slot UPDATE, booking, referral, letter, change
        feed and audit, through SQLAlchemy and the app's own engine settings;
-  raw  the same writes as hand-written SQL on psycopg connections, no ORM, in the same order:
-       BEGIN; claim UPDATE; conditional slot UPDATE; UPDATE referral; INSERT booking; INSERT
-       letter (the same snapshot queue_letter stores, built by one INSERT ... SELECT); INSERT
-       change rows; INSERT audit; COMMIT.
+  raw  the same reads and writes as hand-written SQL on psycopg connections, no ORM, in the same
+       order: BEGIN; the caller re-check (active, role, team) and the central claim expiry, as
+       every service call makes them; claim UPDATE; conditional slot UPDATE; UPDATE referral;
+       withdraw queued unable-to-contact letters; INSERT booking; INSERT letter (the same snapshot
+       queue_letter stores, built by one INSERT ... SELECT); INSERT change rows; INSERT audit;
+       COMMIT.
 
 Each desk is a process of its own by default, as each desk is a program on a PC of its own in
 production (here the 32 of them time-share this machine's cores with the database server, which
@@ -582,6 +584,14 @@ class Workload:
         }
 
 
+# Who is calling, re-checked on every call as the services do (active, role, team against the referral).
+RAW_CALLER = """
+SELECT u.active, u.role, u.team_id, r.team_id, r.assigned_to
+FROM users u LEFT JOIN referrals r ON r.id = %(r)s WHERE u.id = %(u)s"""
+RAW_SETTINGS = "SELECT claim_minutes FROM central_settings WHERE id = 1"
+RAW_WITHDRAW = """
+UPDATE letters SET status = 'withdrawn', withdrawn_at = %(now)s, withdrawn_reason = 'Patient booked'
+WHERE referral_id = %(r)s AND status = 'queued' AND kind IN ('unable_to_contact') RETURNING id"""
 RAW_CLAIM = """
 UPDATE referrals SET claimed_by = %(u)s, claimed_until = %(until)s
 WHERE id = %(r)s AND (claimed_by IS NULL OR claimed_by = %(u)s OR claimed_until < %(now)s)
@@ -624,7 +634,8 @@ SELECT r.id, 'appointment', 'queued', 'patient', coalesce({adjustments} ? 'large
       'slot_kind', s.kind, 'site_name', st.name,
       'site_address', to_{j}(array_remove(ARRAY[st.address_line1, st.address_line2, st.town,
         st.postcode], NULL)),
-      'site_phone', st.phone, 'step_free', st.step_free, 'hearing_loop', st.hearing_loop,
+      'site_phone', st.phone, 'interpreter_language', b.interpreter_language,
+      'step_free', st.step_free, 'hearing_loop', st.hearing_loop,
       'parking', st.parking)),
   %(now)s, %(u)s
 FROM referrals r
@@ -666,14 +677,14 @@ class RawBooker:
     def book(self, rid: int, sid: int) -> bool:
         conn = self._conn
         now = datetime.now(UTC)
-        p: dict[str, Any] = {
-            "u": self._uid,
-            "r": rid,
-            "s": sid,
-            "now": now,
-            "until": now + timedelta(minutes=20),
-        }
+        p: dict[str, Any] = {"u": self._uid, "r": rid, "s": sid, "now": now}
         with conn.transaction() as tx, conn.cursor() as cur:
+            cur.execute(RAW_CALLER, p)
+            caller = cur.fetchone()
+            if caller is None or not caller[0]:
+                raise RuntimeError(f"user {self._uid} is not active")
+            cur.execute(RAW_SETTINGS)
+            p["until"] = now + timedelta(minutes=cur.fetchone()[0])  # type: ignore[index]
             cur.execute(RAW_CLAIM, p)
             row = cur.fetchone()
             if row is None:
@@ -685,6 +696,7 @@ class RawBooker:
             cur.execute(RAW_REFERRAL, p)
             if cur.rowcount != 1:
                 raise RuntimeError(f"referral {rid} is not open")
+            cur.execute(RAW_WITHDRAW, p)
             cur.execute(RAW_BOOKING, p)
             p["b"] = cur.fetchone()[0]  # type: ignore[index]
             cur.execute(self._letter_sql, p)
@@ -764,6 +776,16 @@ def server_cpu_meter(server: PostgresServer) -> Callable[[], float | None]:
     return used
 
 
+def shape_differences(app: Any, raw: Any, where: str = "") -> list[str]:
+    """Where two shapes part: each key path with what either side has there."""
+    if isinstance(app, dict) and isinstance(raw, dict):
+        found: list[str] = []
+        for key in sorted(app.keys() | raw.keys()):
+            found += shape_differences(app.get(key, "missing"), raw.get(key, "missing"), f"{where}.{key}")
+        return found
+    return [] if app == raw else [f"{where or '.'}: {app}, {raw}"]
+
+
 def conninfo_of(url: URL) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
@@ -840,8 +862,12 @@ def main(argv: list[str] | None = None) -> int:
             result.update(check(urls[name]))
             figures[name] = result
             _report(labels[name], result)
-        same_shape = letter_shape(urls["app"]) == letter_shape(urls["raw"])
+        shapes = {name: letter_shape(url) for name, url in urls.items()}
+        same_shape = shapes["app"] == shapes["raw"]
         figures["letters_same_shape"] = same_shape
+        if not same_shape:
+            figures["letter_shape_differences"] = shape_differences(shapes["app"], shapes["raw"])
+            print(f"letter snapshots differ (app, raw): {figures['letter_shape_differences']}")
     finally:
         for path in paths.values():
             path.close()
