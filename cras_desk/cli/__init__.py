@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_users_commands(sub: Any, url_help: str) -> None:
-    """`users add|deactivate|reactivate|reset-password|list` (cli/users.py)."""
+    """`users add|deactivate|reactivate|reset-password|unlock|list` (cli/users.py)."""
     users = sub.add_parser("users", help="user administration (admin): the users table and database logins")
     users_sub = users.add_subparsers(dest="users_command", required=True)
     for name, what in (
@@ -83,6 +83,7 @@ def _add_users_commands(sub: Any, url_help: str) -> None:
         ("deactivate", "deactivate a user: their sessions end and they cannot sign in"),
         ("reactivate", "let a deactivated user sign in again"),
         ("reset-password", "set a user's password (asked for)"),
+        ("unlock", "end a lockout after too many wrong passwords (the embedded sign-in's)"),
         ("list", "list the users"),
     ):
         cmd = users_sub.add_parser(name, help=what)

@@ -1,4 +1,4 @@
-"""`cras-desk db init-roles` and `cras-desk users add|deactivate|reactivate|reset-password|list`.
+"""`cras-desk db init-roles` and `cras-desk users add|deactivate|reactivate|reset-password|unlock|list`.
 
 Who acts: on PostgreSQL the login in --url (session_user), mapped to its users row, which must be an
 active admin; the database itself refuses everyone else. On the embedded SQLite file, an admin
@@ -140,6 +140,9 @@ def users_command(
                 return 1
             admin.reset_password(actor, user_id, password)
             print(f"Password of {username} changed.")
+        elif command == "unlock":
+            admin.unlock(actor, user_id)
+            print(f"Unlocked {username}: the count of wrong passwords starts again.")
         return 0
     except (CrasError, LookupError) as exc:
         print(f"Refused: {exc}", file=sys.stderr)

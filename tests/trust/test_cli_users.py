@@ -17,10 +17,11 @@ from sqlalchemy.pool import NullPool
 from cras_desk.cli.users import users_command
 from cras_desk.db.engine import Database
 from cras_desk.db.login_roles import GROUP_ROLES
-from cras_desk.db.models import User
+from cras_desk.db.models import AuditEvent, User
 from cras_desk.domain.enums import Role
 from cras_desk.domain.errors import AuthenticationFailed
-from cras_desk.services.auth import AuthService
+from cras_desk.services import central_settings
+from cras_desk.services.auth import AccountLocked, AuthService
 from cras_desk.services.users import UserAdmin
 
 PASSWORD = "correct horse 1"  # the test world's (tests/world.py)
@@ -62,6 +63,25 @@ def test_on_the_embedded_database_an_admin_adds_lists_deactivates_and_resets(sql
     )
     assert code == 0
     assert AuthService(db).sign_in(name, "second-password-9").username == name
+
+
+def test_an_admin_unlocks_a_locked_out_user_from_the_command_line(sqlite_world, capsys) -> None:
+    db = sqlite_world.db
+    auth = AuthService(db)
+    with db.read() as s:
+        failures = central_settings.read(s).lockout_failures
+    for _ in range(failures):
+        with pytest.raises(AuthenticationFailed):
+            auth.sign_in("amy", "not her password")
+    with pytest.raises(AccountLocked):
+        auth.sign_in("amy", PASSWORD)
+    code, out, err = run(db, "unlock", f"{PASSWORD}\n", capsys, username="amy", admin_user="root")
+    assert code == 0, err
+    assert "Unlocked amy" in out
+    assert auth.sign_in("amy", PASSWORD).username == "amy"
+    with db.read() as s:
+        [detail] = s.scalars(select(AuditEvent.detail).where(AuditEvent.action == "unlock_user")).all()
+    assert detail == {"was_locked": True}
 
 
 def test_an_advisor_cannot_run_the_user_commands(sqlite_world, capsys) -> None:
