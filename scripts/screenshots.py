@@ -352,7 +352,6 @@ class Shots:
         finally:
             viewer.close()
 
-
     def admin_settings_step(self, window: Any, width: int) -> None:
         from cras_desk.gui.admin.settings_screen import CentralSettingsScreen
         from cras_desk.gui.desk_menus import open_admin_window

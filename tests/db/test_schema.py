@@ -16,7 +16,7 @@ def test_migrations_make_every_model_table(db: Database) -> None:
     assert set(Base.metadata.tables) <= tables
     assert "alembic_version" in tables
     assert is_current(db.engine)
-    assert head_revision() == "0012"
+    assert head_revision() == "0013"
 
 
 def test_audit_events_are_append_only(db: Database) -> None:

@@ -141,6 +141,42 @@ def test_the_database_refuses_what_the_table_refuses(pg_world, people) -> None:
     assert got == TABLE
 
 
+def test_each_login_sees_exactly_the_patients_of_the_referrals_it_may_see(pg_world, people) -> None:
+    """The whole patients table, as each login: the patients of its team's referrals and of those
+    assigned to it, no other (0013 changed how the policy is computed, not what it lets through)."""
+    east, west = pg_world.actor("amy").team_id, pg_world.actor("cara").team_id
+    moved = pg_world.referrals["Ó Súilleabháin"]
+    with pg_world.db.write() as s:
+        # One referral in West, assigned to the East advisor: both branches of the policy.
+        s.execute(
+            text("UPDATE referrals SET team_id = :w, assigned_to = :me WHERE id = :r"),
+            {"w": west, "me": people["advisor"].user_id, "r": moved},
+        )
+    with pg_world.db.read() as s:
+        rows = s.execute(text("SELECT patient_id, team_id, assigned_to FROM referrals")).all()
+        every = set(s.execute(text("SELECT id FROM patients")).scalars())
+
+    def visible(team: int, user_id: int) -> set[int]:
+        return {p for p, t, a in rows if t == team or a == user_id}
+
+    expected = {
+        "advisor": visible(east, people["advisor"].user_id),
+        "other_advisor": visible(west, people["other_advisor"].user_id),
+        "lead": visible(east, people["lead"].user_id),
+        "other_lead": visible(west, people["other_lead"].user_id),
+        "admin": every,
+    }
+    assert expected["advisor"] > expected["lead"] and expected["other_advisor"] < every
+    for kind, patients in expected.items():
+        engine = create_engine(people[kind].url, poolclass=NullPool)
+        try:
+            with engine.connect() as conn:
+                seen = set(conn.execute(text("SELECT id FROM patients ORDER BY family_key")).scalars())
+        finally:
+            engine.dispose()
+        assert seen == patients, kind
+
+
 def test_a_wrong_password_is_refused_by_the_server(people) -> None:
     wrong = create_engine(people["advisor"].url.set(password="not-the-password"), poolclass=NullPool)
     with pytest.raises(OperationalError, match="password authentication failed"), wrong.connect():
