@@ -591,7 +591,7 @@ FROM users u LEFT JOIN referrals r ON r.id = %(r)s WHERE u.id = %(u)s"""
 RAW_SETTINGS = "SELECT claim_minutes FROM central_settings WHERE id = 1"
 RAW_WITHDRAW = """
 UPDATE letters SET status = 'withdrawn', withdrawn_at = %(now)s, withdrawn_reason = 'Patient booked'
-WHERE referral_id = %(r)s AND status = 'queued' AND kind IN ('unable_to_contact') RETURNING id"""
+WHERE referral_id = %(r)s AND status = 'queued' AND kind = 'unable_to_contact' RETURNING id"""
 RAW_CLAIM = """
 UPDATE referrals SET claimed_by = %(u)s, claimed_until = %(until)s
 WHERE id = %(r)s AND (claimed_by IS NULL OR claimed_by = %(u)s OR claimed_until < %(now)s)

@@ -171,6 +171,7 @@ def test_each_login_sees_exactly_the_patients_of_the_referrals_it_may_see(pg_wor
         engine = create_engine(people[kind].url, poolclass=NullPool)
         try:
             with engine.connect() as conn:
+                # In name order: the plan a worklist sorted by name makes, the one 0013 changed.
                 seen = set(conn.execute(text("SELECT id FROM patients ORDER BY family_key")).scalars())
         finally:
             engine.dispose()

@@ -9,7 +9,7 @@ is for. When a plan reads patients in name order (a team's worklist sorted by na
 chose to evaluate that EXISTS once per query as a hash of every referral the caller may see:
 87,000 of a 300,000-referral unit, 35 ms of a 42 ms page, and growing with the team. The planner
 turns an EXISTS into a hashed subplan only when the subquery has no OFFSET, so with OFFSET 0 the
-check stays a probe of ix_referrals_patient per patient row read: 5.5 ms for that page
+check stays a probe of ix_referrals_patient per patient row read: 6 ms for that page
 (bench/worklist.py --as-users), the other pages unchanged. Who sees what does not change, only how
 it is computed.
 """
